@@ -1,0 +1,12 @@
+"""Rule kinds. Each module holds one kind: its pydantic ``Rule`` model (the YAML parameters) and a
+``check(rule, ctx, out)`` function. Adding a kind means adding a module and a line below."""
+from __future__ import annotations
+
+from . import coverage, incompatible, requires, tenure
+
+KINDS = {
+    "incompatible": incompatible,
+    "tenure": tenure,
+    "requires": requires,
+    "coverage": coverage,
+}

@@ -1,0 +1,51 @@
+"""What every check receives and how it reports."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..holders import HolderTable
+from ..model import DataWarning, Evidence, Subject, Text, Violation
+from ..ruleset import RuleBase
+from ..taxonomy import Taxonomy
+
+
+@dataclass
+class Context:
+    taxonomy: Taxonomy
+    as_of: date
+    tables: list[HolderTable]
+    units: list[str]                       # units of the staffing input, as shown
+
+
+@dataclass
+class Findings:
+    violations: list[Violation] = field(default_factory=list)
+    notices: list[Violation] = field(default_factory=list)
+    warnings: list[DataWarning] = field(default_factory=list)
+
+
+def duty_list(taxonomy: Taxonomy, duties: list[str], lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(taxonomy.label(d, lang) for d in duties)
+
+
+def finding(rule: RuleBase, subject: Subject, detail: Text | None, evidence: list[Evidence],
+            duties: list[str], message: Text | None = None) -> Violation:
+    message = message or rule.message.text()
+    if detail is not None:
+        message = Text(f"{message.zh}（{detail.zh}）", f"{message.en} ({detail.en})")
+    return Violation(rule.id, rule.severity, subject, message, tuple(sorted(set(evidence))),
+                     tuple(sorted(set(duties))))
+
+
+def held_text(taxonomy: Taxonomy, duties: list[str]) -> Text:
+    return Text("兼有：" + duty_list(taxonomy, duties, "zh"), "holds " + duty_list(taxonomy, duties, "en"))
+
+
+def selected_duties(rule, taxonomy: Taxonomy) -> list[str]:
+    """The duties a tenure or requires rule is about: its list, or every high-risk duty."""
+    chosen = set(rule.duties or [])
+    if rule.high_risk:
+        chosen |= taxonomy.high_risk
+    return sorted(chosen)

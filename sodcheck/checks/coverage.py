@@ -1,0 +1,56 @@
+"""coverage: every unit in the staffing input has someone holding these duties who has the
+attribute (established staff). With ``check_holders``, each holder without the attribute is a
+finding too.
+
+    - id: ORG-INTERNAL-CONTROL
+      kind: coverage
+      duties: [internal_control]
+      attribute: established
+      check_holders: true
+
+passes: 养老保险管理中心 has 赵敏, 内控稽核, 在编
+fails:  劳动就业管理局 has only 徐丽, 内控岗, 编外 (a unit finding and a person finding)
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..model import Subject, Text
+from ..ruleset import RuleBase
+from ..text import compact
+from .base import Context, Findings, duty_list, finding
+
+
+class Rule(RuleBase):
+    kind: Literal["coverage"]
+    duties: list[str] = Field(min_length=1)
+    attribute: Literal["established"] = "established"
+    check_holders: bool = False
+
+    def duty_refs(self) -> list[tuple[str, str]]:
+        return [("duties", d) for d in self.duties]
+
+
+def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    covered: set[str] = set()
+    for table in ctx.tables:
+        if table.established is None or table.units is None:
+            continue
+        for index in np.flatnonzero(table.holds_any(rule.duties)):
+            if table.established[index] is True:
+                covered |= table.units[index]
+            elif table.established[index] is False and rule.check_holders:
+                held = table.held_duties(index, rule.duties)
+                evidence = [e for d in held for e in table.evidence(index, d)]
+                detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}由非在编人员担任",
+                              f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
+                out.violations.append(finding(rule, table.subjects[index], detail, evidence, held))
+    for unit in ctx.units:
+        if compact(unit) not in covered:
+            detail = Text(f"本单位没有在编人员担任{duty_list(ctx.taxonomy, rule.duties, 'zh')}",
+                          f"no established person in this unit holds "
+                          f"{duty_list(ctx.taxonomy, rule.duties, 'en')}")
+            out.violations.append(finding(rule, Subject("unit", unit, unit), detail, [], rule.duties))

@@ -1,0 +1,60 @@
+"""requires: whoever holds one of these duties must have an attribute (today: established staff).
+
+A holder whose staff type is blank or unknown gets a warning instead, since it cannot be judged.
+
+    - id: STAFF-HIGH-RISK
+      kind: requires
+      high_risk: true
+      attribute: established
+
+passes: 陈静 出纳, 人员身份 在编
+fails:  杨帆 费率核定, 人员身份 劳务派遣
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+
+from ..model import DataWarning, Text
+from ..ruleset import RuleBase
+from .base import Context, Findings, duty_list, finding, selected_duties
+
+
+class Rule(RuleBase):
+    kind: Literal["requires"]
+    duties: list[str] | None = None
+    high_risk: bool = False
+    attribute: Literal["established"] = "established"
+
+    @model_validator(mode="after")
+    def _has_duties(self) -> Rule:
+        if not self.duties and not self.high_risk:
+            raise ValueError("give duties, or high_risk: true")
+        return self
+
+    def duty_refs(self) -> list[tuple[str, str]]:
+        return [("duties", d) for d in self.duties or []]
+
+
+def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    duties = selected_duties(rule, ctx.taxonomy)
+    for table in ctx.tables:
+        if table.established is None:
+            continue
+        for index in (i for i, n in enumerate(table.holds(duties)) if n):
+            held = table.held_duties(index, duties)
+            evidence = [e for d in held for e in table.evidence(index, d)]
+            status = table.established[index]
+            if status is False:
+                detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}，非在编人员",
+                              f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
+                out.violations.append(finding(rule, table.subjects[index], detail, evidence, held))
+            elif status is None:
+                first = min(evidence)
+                out.warnings.append(DataWarning(
+                    "STAFF-TYPE-MISSING", first.file, first.sheet, first.row, first.staff_column,
+                    Text(f"{table.subjects[index].name} 担任 {duty_list(ctx.taxonomy, held, 'zh')}，"
+                         "但人员身份为空或无法识别，无法判断是否在编",
+                         f"{table.subjects[index].name} holds {duty_list(ctx.taxonomy, held, 'en')} "
+                         "but the staff type is blank or unknown, so 在编 cannot be judged")))

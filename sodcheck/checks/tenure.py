@@ -1,0 +1,92 @@
+"""tenure: nobody holds one of these duties continuously for more than ``max_years``.
+
+Exactly ``max_years`` is allowed. Within ``notice_days`` of the limit the finding is a notice, not a
+violation. A holder whose start date is blank or unreadable gets a warning, since their tenure
+cannot be judged. Only inputs with start dates (staffing sheets) are checked.
+
+    - id: TENURE-HIGH-RISK
+      kind: tenure
+      high_risk: true
+      max_years: 5
+
+passes: 朱琳 会计 since 2014-06-30, as of 2019-06-30 (exactly 5 years; a notice)
+fails:  孙涛 会计 since 2014.06 (read as 2014-06-01), as of 2019-06-30
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..loaders.dates import add_years
+from ..model import DataWarning, Text
+from ..ruleset import RuleBase
+from .base import Context, Findings, finding, selected_duties
+
+
+class Rule(RuleBase):
+    kind: Literal["tenure"]
+    duties: list[str] | None = None
+    high_risk: bool = False
+    max_years: int = Field(default=5, ge=1)
+    notice_days: int = Field(default=180, ge=0)
+
+    @model_validator(mode="after")
+    def _has_duties(self) -> Rule:
+        if not self.duties and not self.high_risk:
+            raise ValueError("give duties, or high_risk: true")
+        return self
+
+    def duty_refs(self) -> list[tuple[str, str]]:
+        return [("duties", d) for d in self.duties or []]
+
+
+def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    duties = selected_duties(rule, ctx.taxonomy)
+    for table in ctx.tables:
+        if not table.dated:
+            continue
+        for index in (i for i, n in enumerate(table.holds(duties)) if n):
+            over, near, over_ev, near_ev = [], [], [], []
+            for duty in table.held_duties(index, duties):
+                evidence = table.evidence(index, duty)
+                dated = [e for e in evidence if e.start]
+                for e in evidence:
+                    if e.start is None and e.file and e.row:
+                        out.warnings.append(DataWarning(
+                            "TENURE-UNKNOWN", e.file, e.sheet, e.row, e.start_column,
+                            Text(f"高风险岗位“{e.post}”没有可用的任现岗时间，无法判断任职年限",
+                                 f"high-risk post {e.post!r} has no usable start date, so its tenure "
+                                 "cannot be judged")))
+                if not dated:
+                    continue
+                start = min(e.start for e in dated)
+                limit = add_years(start, rule.max_years)
+                first = [e for e in dated if e.start == start]
+                if ctx.as_of > limit:
+                    over.append((duty, start, limit))
+                    over_ev += first
+                elif ctx.as_of >= limit - timedelta(days=rule.notice_days):
+                    near.append((duty, start, limit))
+                    near_ev += first
+            subject = table.subjects[index]
+            if over:
+                out.violations.append(finding(rule, subject, _detail(ctx, over), over_ev,
+                                              [d for d, _, _ in over]))
+            if near:
+                out.notices.append(finding(rule, subject, _detail(ctx, near), near_ev,
+                                           [d for d, _, _ in near], _notice(rule)))
+
+
+def _notice(rule: Rule) -> Text:
+    return Text(f"{rule.title.zh}：将在 {rule.notice_days} 天内达到 {rule.max_years} 年上限，请提前安排轮岗",
+                f"{rule.title.en}: reaches the {rule.max_years}-year limit within {rule.notice_days} days; "
+                "plan the rotation")
+
+
+def _detail(ctx: Context, items) -> Text:
+    zh = "；".join(f"{ctx.taxonomy.label(d, 'zh')}自 {s:%Y-%m-%d} 起，{l:%Y-%m-%d} 满期" for d, s, l in items)
+    en = "; ".join(f"{ctx.taxonomy.label(d, 'en')} since {s:%Y-%m-%d}, limit {l:%Y-%m-%d}"
+                   for d, s, l in items)
+    return Text(zh, en)

@@ -1,0 +1,153 @@
+"""The command line: a thin click layer over pipeline.run and the report writers.
+
+Exit status: 0 nothing at or above --fail-on; 1 such violations; 2 bad input, rules or usage.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .model import SEVERITY_RANK, Report, SodcheckError, Text
+from .pipeline import CheckRequest, run
+from .report import FORMATS, RenderOptions, render
+from .ruleset import load_ruleset, parse_file, rule_files
+
+
+def default_lang() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def parse_as_of(ctx, param, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def exit_status(report: Report, fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_RANK[fail_on]
+    return 1 if any(v.counts and SEVERITY_RANK[v.severity] >= threshold for v in report.violations) else 0
+
+
+def write_output(data: str | bytes, output: str | None) -> None:
+    if output in (None, "-"):
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        Path(output).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    except OSError as exc:
+        raise SodcheckError(Text(f"无法写入输出文件：{exc.strerror}", f"cannot write the output: {exc.strerror}"),
+                            file=output) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sodcheck")
+def cli() -> None:
+    """Find incompatible duties (不相容岗位) and incompatible permissions (不相容权限)."""
+
+
+@cli.command()
+@click.option("--staff", "staff", multiple=True, metavar="PATH",
+              help="Annex 2 staffing sheet (xlsx, xls, csv) or a folder of them. Repeatable.")
+@click.option("--rules", "rules", multiple=True, metavar="PATH",
+              help="Extra rule file (YAML) or folder. Repeatable.")
+@click.option("--as-of", "as_of", callback=parse_as_of, metavar="YYYY-MM-DD",
+              help="Judge tenure at this date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write the report here instead of standard output.")
+@click.option("--fail-on", type=click.Choice(["high", "medium", "low", "never"]), default="low",
+              show_default=True, help="Exit 1 when a violation of this severity or higher counts.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from LANG).")
+@click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
+def check(staff, rules, as_of, fmt, output, fail_on, lang, show_ids) -> None:
+    """Check the inputs against the built-in and given rules."""
+    lang = lang or default_lang()
+    request = CheckRequest(staff=list(staff), rules=list(rules), as_of=as_of)
+    report = run(request)
+    options = RenderOptions(lang=lang, show_ids=show_ids,
+                            color=output is None and sys.stdout.isatty())
+    write_output(render(fmt, report, options), output)
+    sys.exit(exit_status(report, fail_on))
+
+
+@cli.group()
+def rules() -> None:
+    """List and validate rules."""
+
+
+@rules.command("list")
+@click.option("--rules", "extra", multiple=True, metavar="PATH", help="Also load these rule files.")
+@click.option("--lang", type=click.Choice(["zh", "en"]))
+def rules_list(extra, lang) -> None:
+    """List the rules that would run."""
+    lang = lang or default_lang()
+    ruleset = load_ruleset(list(extra))
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "kind", "severity", "enabled", "title", "source")
+    for rule in ruleset.rules:
+        table.add_row(rule.id, rule.kind, rule.severity, "yes" if rule.enabled else "no",
+                      rule.title.zh if lang == "zh" else rule.title.en, rule.source)
+    Console(width=200).print(table)
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, required=True)
+def rules_validate(paths) -> None:
+    """Validate rule files; exit 2 naming the file, rule and field of the first problem."""
+    files = rule_files(list(paths))
+    for path in files:
+        parse_file(path)
+    ruleset = load_ruleset(list(paths))
+    click.echo(f"ok: {len(files)} file(s), {len(ruleset.rules)} rules, "
+               f"{len(ruleset.taxonomy.duties)} duties")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every failure becomes one line on stderr and exit status 2, never a traceback."""
+    lang = default_lang()
+    if argv is None:
+        argv = sys.argv[1:]
+    if "--lang" in argv:
+        index = argv.index("--lang")
+        if index + 1 < len(argv) and argv[index + 1] in ("zh", "en"):
+            lang = argv[index + 1]
+    try:
+        cli.main(args=argv, prog_name="sodcheck", standalone_mode=False)
+    except SodcheckError as exc:
+        click.echo(("错误：" if lang == "zh" else "error: ") + exc.render(lang), err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a bug of ours: still one line, never a traceback for the officer
+        if os.environ.get("SODCHECK_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (set SODCHECK_DEBUG=1 for details)",
+                   err=True)
+        sys.exit(2)

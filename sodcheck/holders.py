@@ -1,0 +1,71 @@
+"""Who holds which duty, as a boolean matrix that the rule checks read column by column.
+
+A row is a subject (person, account or role); a column is a duty; a cell says whether the subject
+holds that duty or any duty below it. Evidence is fetched only for the subjects a rule flags, so a
+province-wide export never materialises evidence for clean accounts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .model import Evidence, Subject
+from .taxonomy import Taxonomy
+
+
+@dataclass
+class HolderTable:
+    kind: str
+    subjects: list[Subject]
+    columns: dict[str, int]
+    held: np.ndarray
+    evidence: Callable[[int, str], list[Evidence]]
+    established: list[bool | None] | None = None
+    units: list[frozenset[str]] | None = None
+    dated: bool = False
+    notes: dict = field(default_factory=dict)
+
+    def holds(self, duties: list[str]) -> np.ndarray:
+        """Per subject: how many of these duties it holds."""
+        cols = [self.columns[d] for d in duties]
+        return self.held[:, cols].sum(axis=1) if cols else np.zeros(len(self.subjects), dtype=int)
+
+    def holds_any(self, duties) -> np.ndarray:
+        return self.holds(list(duties)) > 0
+
+    def held_duties(self, index: int, duties) -> list[str]:
+        return [d for d in duties if self.held[index, self.columns[d]]]
+
+
+def duty_columns(taxonomy: Taxonomy) -> dict[str, int]:
+    return {d: i for i, d in enumerate(sorted(taxonomy.duties))}
+
+
+def upward(taxonomy: Taxonomy, columns: dict[str, int]) -> np.ndarray:
+    """cover[d, c]: holding duty d means holding column duty c (c is d or above it)."""
+    cover = np.zeros((len(columns), len(columns)), dtype=bool)
+    for duty, row in columns.items():
+        for above in taxonomy.above(duty):
+            cover[row, columns[above]] = True
+    return cover
+
+
+def table_from_duty_maps(kind: str, subjects: list[Subject],
+                         duty_maps: list[dict[str, list[Evidence]]], taxonomy: Taxonomy,
+                         **extra) -> HolderTable:
+    """A table for subjects whose direct duties and evidence are already known (people, roles in a
+    configuration file): small inputs, where evidence can simply be kept."""
+    columns = duty_columns(taxonomy)
+    cover = upward(taxonomy, columns)
+    held = np.zeros((len(subjects), len(columns)), dtype=bool)
+    for i, duties in enumerate(duty_maps):
+        for duty in duties:
+            held[i] |= cover[columns[duty]]
+
+    def evidence(index: int, duty: str) -> list[Evidence]:
+        below = taxonomy.below(duty)
+        return sorted(e for d, items in duty_maps[index].items() if d in below for e in items)
+
+    return HolderTable(kind, subjects, columns, held, evidence, **extra)

@@ -1,0 +1,231 @@
+"""The data sodcheck works on and the results it produces.
+
+Everything here is a frozen dataclass with a total, stable sort order, so that reports and golden
+files come out the same on every run whatever order the inputs were read in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Severity = Literal["high", "medium", "low"]
+SEVERITY_RANK: dict[str, int] = {"high": 3, "medium": 2, "low": 1}
+
+
+@dataclass(frozen=True, order=True)
+class Text:
+    """A user-facing string in both languages sodcheck speaks."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def format(self, **values: object) -> Text:
+        return Text(self.zh.format(**values), self.en.format(**values))
+
+
+class SodcheckError(Exception):
+    """Bad input, bad rules or bad usage: reported as one message and exit status 2."""
+
+    def __init__(self, message: Text | str, *, file: str | None = None, sheet: str | None = None,
+                 row: int | None = None, column: str | None = None, line: int | None = None):
+        self.text = message if isinstance(message, Text) else Text(message, message)
+        self.file, self.sheet, self.row, self.column, self.line = file, sheet, row, column, line
+        super().__init__(self.render("en"))
+
+    def render(self, lang: str) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.sheet:
+            where.append(("工作表 " if lang == "zh" else "sheet ") + self.sheet)
+        if self.row is not None:
+            where.append((f"第 {self.row} 行" if lang == "zh" else f"row {self.row}"))
+        if self.line is not None:
+            where.append((f"第 {self.line} 行" if lang == "zh" else f"line {self.line}"))
+        if self.column:
+            where.append((f"{self.column} 列" if lang == "zh" else f"column {self.column}"))
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.text.get(lang)}" if prefix else self.text.get(lang)
+
+
+@dataclass(frozen=True, order=True)
+class DataWarning:
+    """Something in the input that the user should look at; never fatal."""
+
+    code: str
+    file: str | None
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: Text = field(compare=False)
+
+    def sort_key(self) -> tuple:
+        return (self.file or "", self.sheet or "", self.row or 0, self.column or "", self.code,
+                self.message.en)
+
+
+@dataclass(frozen=True)
+class Person:
+    """One human being in the staffing input, possibly spread over several rows, sheets and files."""
+
+    key: str
+    name: str
+    unit: str
+    id_number: str | None
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One post, custody item or explicit category that one row gives one person."""
+
+    person_key: str
+    unit: str
+    text: str
+    source: Literal["post", "custody", "category", "duties"]
+    start: date | None
+    start_raw: str
+    established: bool | None
+    staff_type: str
+    department: str
+    file: str
+    sheet: str | None
+    row: int
+    column: str | None
+    start_column: str | None = None
+    staff_column: str | None = None
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    """Why a subject holds a duty: a sheet row, a grant path, or a line of a role file."""
+
+    file: str | None
+    sheet: str | None = None
+    row: int | None = None
+    post: str | None = None
+    duty: str | None = None
+    pattern: str | None = None
+    permission: str | None = None
+    path: tuple[str, ...] = ()
+    more_paths: int = 0
+    line: int | None = None
+    start: date | None = None
+    # Where the start date and staff type of this row are, for warnings; not part of the output.
+    start_column: str | None = field(default=None, compare=False)
+    staff_column: str | None = field(default=None, compare=False)
+
+    def as_dict(self) -> dict:
+        doc: dict = {"file": self.file, "sheet": self.sheet, "row": self.row, "post": self.post,
+                     "duty": self.duty, "pattern": self.pattern}
+        if self.permission is not None:
+            doc["permission"] = self.permission
+        if self.path:
+            doc["path"] = list(self.path)
+        if self.more_paths:
+            doc["more_paths"] = self.more_paths
+        if self.line is not None:
+            doc["line"] = self.line
+        if self.start is not None:
+            doc["start"] = self.start.isoformat()
+        return doc
+
+
+@dataclass(frozen=True, order=True)
+class Subject:
+    kind: Literal["person", "unit", "account", "role", "permission"]
+    name: str
+    unit: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One finding of one rule about one subject (also used for notices)."""
+
+    rule_id: str
+    severity: Severity
+    subject: Subject
+    message: Text
+    evidence: tuple[Evidence, ...]
+    duties: tuple[str, ...] = ()
+    waiver: tuple[tuple[str, object], ...] = ()
+    change: Literal["introduced", "removed", ""] = ""
+    baseline: Literal["new", "unchanged", ""] = ""
+
+    def sort_key(self) -> tuple:
+        return (-SEVERITY_RANK[self.severity], self.rule_id, self.subject.kind,
+                self.subject.unit or "", self.subject.name, self.subject.id or "", self.duties,
+                self.evidence)
+
+    @property
+    def fingerprint(self) -> tuple[str, str, str, tuple[str, ...]]:
+        """What makes two runs' findings the same finding: never a row or line number."""
+        return (self.rule_id, self.subject.kind, self.subject.name, self.duties)
+
+    @property
+    def waiver_status(self) -> str | None:
+        return dict(self.waiver).get("status") if self.waiver else None
+
+    @property
+    def counts(self) -> bool:
+        """Whether this finding counts towards the exit status."""
+        return self.waiver_status != "active" and self.baseline != "unchanged" \
+            and self.change != "removed"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report says about a rule that ran."""
+
+    id: str
+    kind: str
+    severity: Severity
+    title: Text
+    source: str
+    description: Text | None = None
+    assessment: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: date
+    violations: tuple[Violation, ...]
+    notices: tuple[Violation, ...]
+    warnings: tuple[DataWarning, ...]
+    rules: tuple[RuleInfo, ...]
+    inputs: tuple[str, ...]
+    stats: tuple[tuple[str, object], ...] = ()
+    unclassified: tuple[tuple[str, int], ...] = ()
+    duty_labels: tuple[tuple[str, Text], ...] = ()
+
+    def stat(self, key: str, default: object = None) -> object:
+        return dict(self.stats).get(key, default)
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def duty_label(self, duty: str | None, lang: str) -> str:
+        label = dict(self.duty_labels).get(duty) if duty else None
+        return label.get(lang) if label else (duty or "")
+
+
+def sorted_violations(items) -> tuple[Violation, ...]:
+    return tuple(sorted(items, key=Violation.sort_key))
+
+
+def sorted_warnings(items) -> tuple[DataWarning, ...]:
+    unique = {(w.sort_key()): w for w in items}
+    return tuple(unique[k] for k in sorted(unique))
+
+
+def mask_id(id_number: str | None) -> str | None:
+    """Keep the first and last four characters of an id number, so a reader can tell people apart."""
+    if not id_number:
+        return id_number
+    if len(id_number) <= 8:
+        return "*" * len(id_number)
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]

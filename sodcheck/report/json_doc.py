@@ -1,0 +1,86 @@
+"""The JSON report: the stable contract other tools read (docs/json-format.md)."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+from .. import __version__
+from ..model import DataWarning, Report, Violation, mask_id
+
+SCHEMA_VERSION = 1
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "zh") and hasattr(value, "en"):
+        return {"zh": value.zh, "en": value.en}
+    return value
+
+
+def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = None) -> dict:
+    doc = {
+        "rule_id": v.rule_id,
+        "severity": v.severity,
+        "subject": {"kind": v.subject.kind, "name": v.subject.name, "unit": v.subject.unit,
+                    "id": v.subject.id if show_ids else mask_id(v.subject.id)},
+        "message": v.message.get(lang),
+        "evidence": [e.as_dict() for e in v.evidence],
+        "duties": list(v.duties),
+    }
+    if title is not None:
+        doc["title"] = title
+    if v.waiver:
+        doc["waiver"] = {k: _plain(val) for k, val in v.waiver}
+    if v.change:
+        doc["change"] = v.change
+    if v.baseline:
+        doc["baseline_state"] = v.baseline
+    return doc
+
+
+def warning_doc(w: DataWarning, lang: str) -> dict:
+    return {"code": w.code, "message": w.message.get(lang), "file": w.file, "sheet": w.sheet,
+            "row": w.row, "column": w.column}
+
+
+def summary(report: Report) -> dict:
+    by_unit: Counter = Counter()
+    for v in report.violations:
+        by_unit[v.subject.unit or ""] += 1
+    doc = {
+        "violations": len(report.violations),
+        "notices": len(report.notices),
+        "warnings": len(report.warnings),
+        "counted": sum(1 for v in report.violations if v.counts),
+        "by_rule": dict(sorted(Counter(v.rule_id for v in report.violations).items())),
+        "by_severity": {s: sum(1 for v in report.violations if v.severity == s)
+                        for s in ("high", "medium", "low")},
+        "by_unit": dict(sorted(by_unit.items())),
+        "inputs": list(report.inputs),
+        "rules": [r.id for r in report.rules],
+        "unclassified_posts": dict(report.unclassified),
+    }
+    doc.update({k: _plain(v) for k, v in report.stats if k not in doc})
+    return doc
+
+
+def document(report: Report, lang: str = "en", show_ids: bool = False) -> dict:
+    titles = {r.id: r.title.get(lang) for r in report.rules}
+    return {
+        "tool": {"name": "sodcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
+        "as_of": report.as_of.isoformat(),
+        "lang": lang,
+        "summary": summary(report),
+        "violations": [violation_doc(v, lang, show_ids, titles.get(v.rule_id)) for v in report.violations],
+        "notices": [violation_doc(v, lang, show_ids, titles.get(v.rule_id)) for v in report.notices],
+        "warnings": [warning_doc(w, lang) for w in report.warnings],
+    }
+
+
+def render(report: Report, options) -> str:
+    return json.dumps(document(report, options.lang, options.show_ids), ensure_ascii=False,
+                      indent=2) + "\n"

@@ -1,0 +1,97 @@
+"""A terminal report (rich): summary, violations, notices and data issues; CJK-width aware."""
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..model import Report, mask_id
+from .text import evidence_line
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+WORDS = {
+    "zh": {"summary": "检查结果", "as_of": "检查基准日", "violations": "违规", "notices": "提示",
+           "warnings": "数据问题", "severity": "严重程度", "rule": "规则", "subject": "对象",
+           "unit": "单位", "message": "说明", "evidence": "依据", "code": "代码", "where": "位置",
+           "none": "未发现违规。", "people": "人员", "high": "高", "medium": "中", "low": "低",
+           "assessment": "考核表扣分项", "item": "第{item}项 {title}（{points:g}分）", "waived": "已豁免",
+           "inputs": "输入文件"},
+    "en": {"summary": "Result", "as_of": "As of", "violations": "Violations", "notices": "Notices",
+           "warnings": "Data issues", "severity": "Severity", "rule": "Rule", "subject": "Subject",
+           "unit": "Unit", "message": "Message", "evidence": "Evidence", "code": "Code",
+           "where": "Where", "none": "No violations found.", "people": "people", "high": "high",
+           "medium": "medium", "low": "low", "assessment": "Assessment items at risk",
+           "item": "item {item} {title} ({points:g} points)", "waived": "waived", "inputs": "Inputs"},
+}
+
+
+def assessment_items(report: Report, lang: str) -> list[str]:
+    """Assessment-table items that the violations would lose points on."""
+    hit = {v.rule_id for v in report.violations if v.counts}
+    items: dict[int, dict] = {}
+    for rule in report.rules:
+        a = dict(rule.assessment)
+        if a and rule.id in hit:
+            items.setdefault(a["item"], {"item": a["item"], "title": a["title"].get(lang),
+                                         "points": a["points"], "rules": []})["rules"].append(rule.id)
+    return [WORDS[lang]["item"].format(**i) + ": " + ", ".join(i["rules"]) for _, i in sorted(items.items())]
+
+
+def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool) -> Table:
+    w = WORDS[lang]
+    table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left")
+    for header in (w["severity"], w["rule"], w["subject"], w["unit"], w["message"], w["evidence"]):
+        table.add_column(header, overflow="fold")
+    for v in items:
+        subject = v.subject.name
+        if v.subject.id:
+            subject += f"\n{v.subject.id if show_ids else mask_id(v.subject.id)}"
+        severity = w[v.severity]
+        if v.waiver_status == "active":
+            severity += f" ({w['waived']})"
+        table.add_row(f"[{SEVERITY_STYLE[v.severity]}]{severity}[/]", v.rule_id, subject,
+                      v.subject.unit or "", v.message.get(lang),
+                      "\n".join(evidence_line(e, report, lang) for e in v.evidence[:6])
+                      + (f"\n… +{len(v.evidence) - 6}" if len(v.evidence) > 6 else ""))
+    return table
+
+
+def render(report: Report, options) -> str:
+    lang, w = options.lang, WORDS[options.lang]
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=options.width or 160, force_terminal=options.color,
+                      color_system="standard" if options.color else None, highlight=False)
+    people = report.stat("people")
+    head = f"{w['summary']}: {w['violations']} {len(report.violations)} · {w['notices']} " \
+           f"{len(report.notices)} · {w['warnings']} {len(report.warnings)}"
+    if people is not None:
+        head += f" · {w['people']} {people}"
+    console.print(f"[bold]{head}[/]   {w['as_of']} {report.as_of.isoformat()}")
+    console.print(f"{w['inputs']}: {', '.join(report.inputs)}")
+    items = assessment_items(report, lang)
+    if items:
+        console.print(f"[bold]{w['assessment']}[/]")
+        for item in items:
+            console.print(f"  • {item}")
+    if report.violations:
+        console.print(_findings_table(w["violations"], report.violations, report, lang, options.show_ids))
+    else:
+        console.print(f"[green]{w['none']}[/]")
+    if report.notices:
+        console.print(_findings_table(w["notices"], report.notices, report, lang, options.show_ids))
+    if report.warnings:
+        table = Table(title=w["warnings"], box=box.SIMPLE, title_justify="left")
+        table.add_column(w["code"])
+        table.add_column(w["where"], overflow="fold")
+        table.add_column(w["message"], overflow="fold")
+        for warning in report.warnings:
+            where = " ".join(str(p) for p in (warning.file, warning.sheet,
+                                              (f"第{warning.row}行" if lang == "zh" else f"row {warning.row}")
+                                              if warning.row else None,
+                                              (f"{warning.column}列" if lang == "zh" else f"col {warning.column}")
+                                              if warning.column else None) if p)
+            table.add_row(warning.code, where, warning.message.get(lang))
+        console.print(table)
+    return buffer.getvalue()

@@ -1,0 +1,298 @@
+"""Rule files: pydantic models, loading, merging the built-in library with user files.
+
+A rule file has up to four sections: ``duties``, ``post_duties``, ``permission_duties`` and
+``rules``. User files are read after the built-in library; they may add to every section and may
+switch off or re-grade a built-in rule by naming its id without a ``kind``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .model import RuleInfo, SodcheckError, Text
+from .taxonomy import Duty, PermissionPattern, PostPattern, Taxonomy
+from .yamlsource import LocatedYaml, load_yaml
+
+DUTY_ID = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(Strict):
+    zh: str
+    en: str
+
+    def text(self) -> Text:
+        return Text(self.zh, self.en)
+
+
+class DutyDef(Strict):
+    id: str = Field(pattern=DUTY_ID)
+    parent: str | list[str] | None = None
+    label: Label
+    high_risk: bool = False
+    description: Label | None = None
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        if self.parent is None:
+            return ()
+        return (self.parent,) if isinstance(self.parent, str) else tuple(self.parent)
+
+
+class PostDuty(Strict):
+    duty: str
+    patterns: list[str] = Field(min_length=1)
+    priority: int = 50
+    note: str | None = None
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}")
+        return patterns
+
+
+class PermissionDuty(Strict):
+    duty: str
+    codes: list[str] = []
+    names: list[str] = []
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_globs(self) -> PermissionDuty:
+        if not self.codes and not self.names:
+            raise ValueError("give codes, names or both")
+        return self
+
+
+class Assessment(Strict):
+    item: int
+    title: Label
+    points: float
+
+
+class RuleBase(Strict):
+    """Fields every rule has, whatever its kind."""
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9\-_.]*$")
+    kind: str
+    severity: Literal["high", "medium", "low"]
+    title: Label
+    message: Label
+    source: str
+    description: Label | None = None
+    enabled: bool = True
+    assessment: Assessment | None = None
+
+    def duty_refs(self) -> list[tuple[str, str]]:
+        """(field, duty id) pairs that must name known duties."""
+        return []
+
+    def info(self) -> RuleInfo:
+        assessment = tuple(sorted({"item": self.assessment.item, "title": self.assessment.title.text(),
+                                   "points": self.assessment.points}.items())) if self.assessment else ()
+        return RuleInfo(self.id, self.kind, self.severity, self.title.text(), self.source,
+                        self.description.text() if self.description else None, assessment)
+
+
+class RuleOverride(Strict):
+    """A rule entry without a kind changes a rule loaded earlier."""
+
+    id: str
+    severity: Literal["high", "medium", "low"] | None = None
+    enabled: bool | None = None
+    title: Label | None = None
+    message: Label | None = None
+    source: str | None = None
+    description: Label | None = None
+    assessment: Assessment | None = None
+
+
+class RuleFile(Strict):
+    duties: list[DutyDef] = []
+    post_duties: list[PostDuty] = []
+    permission_duties: list[PermissionDuty] = []
+    rules: list[dict] = []
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    taxonomy: Taxonomy
+    rules: tuple[RuleBase, ...]
+    files: tuple[str, ...]
+
+    @property
+    def enabled(self) -> tuple[RuleBase, ...]:
+        return tuple(r for r in self.rules if r.enabled)
+
+    def get(self, rule_id: str) -> RuleBase | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def builtin_files() -> list[Path]:
+    folder = resources.files("sodcheck.rules")
+    return sorted((Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")),
+                  key=lambda p: p.name)
+
+
+def rule_files(paths: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            if not files:
+                raise SodcheckError(Text("文件夹中没有 .yaml 规则文件", "folder holds no .yaml rule file"),
+                                    file=raw)
+            found.extend(files)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise SodcheckError(Text("规则文件不存在", "rule file not found"), file=raw)
+    return found
+
+
+def _field_path(loc: tuple) -> str:
+    return ".".join(str(x) for x in loc)
+
+
+def _error(doc: LocatedYaml, loc: tuple, message: str, rule_id: str | None = None) -> SodcheckError:
+    # Inside a rule, name the field relative to the rule: "severity", not "rules.3.severity".
+    field = _field_path(loc[2:] if rule_id and loc[:1] == ("rules",) and len(loc) > 2 else loc)
+    who_en = f"rule {rule_id}, " if rule_id else ""
+    who_zh = f"规则 {rule_id}，" if rule_id else ""
+    return SodcheckError(Text(f"{who_zh}字段 {field}：{message}", f"{who_en}field {field}: {message}"),
+                         file=doc.path, line=doc.line_of(*loc))
+
+
+def _raise_validation(doc: LocatedYaml, exc: ValidationError, prefix: tuple = (),
+                      rule_id: str | None = None) -> None:
+    first = exc.errors()[0]
+    loc = prefix + tuple(first["loc"])
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field (a typo?)"
+    more = len(exc.errors()) - 1
+    if more:
+        message += f" (and {more} more)"
+    raise _error(doc, loc, message, rule_id) from None
+
+
+def _parse_rule(doc: LocatedYaml, index: int, entry: object) -> RuleBase | RuleOverride:
+    from .checks import KINDS
+
+    loc = ("rules", index)
+    if not isinstance(entry, dict):
+        raise _error(doc, loc, "a rule must be a mapping")
+    rule_id = entry.get("id")
+    kind = entry.get("kind")
+    if kind is None:
+        model = RuleOverride
+    elif kind in KINDS:
+        model = KINDS[kind].Rule
+    else:
+        raise _error(doc, loc + ("kind",), f"unknown kind {kind!r}; known: {', '.join(sorted(KINDS))}",
+                     rule_id)
+    try:
+        return model.model_validate(entry)
+    except ValidationError as exc:
+        _raise_validation(doc, exc, loc, rule_id)
+        raise  # unreachable
+
+
+def parse_file(path: Path) -> tuple[LocatedYaml, RuleFile, list[RuleBase | RuleOverride]]:
+    doc = load_yaml(path)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise SodcheckError(Text("规则文件的顶层必须是映射（duties/post_duties/permission_duties/rules）",
+                                 "the top level of a rule file must be a mapping "
+                                 "(duties/post_duties/permission_duties/rules)"), file=str(path))
+    try:
+        parsed = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        _raise_validation(doc, exc)
+    rules = [_parse_rule(doc, i, entry) for i, entry in enumerate(parsed.rules)]
+    return doc, parsed, rules
+
+
+def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
+    files = [(p, False) for p in builtin_files()] + [(p, True) for p in rule_files(user_paths or [])]
+    duties: dict[str, DutyDef] = {}
+    post: list[tuple[LocatedYaml, int, PostDuty]] = []
+    perms: list[tuple[LocatedYaml, int, PermissionDuty, bool]] = []
+    rules: dict[str, RuleBase] = {}
+    rule_docs: dict[str, tuple[LocatedYaml, int]] = {}
+    for path, is_user in files:
+        doc, parsed, file_rules = parse_file(path)
+        for i, duty in enumerate(parsed.duties):
+            if duty.id in duties and duties[duty.id] != duty:
+                raise _error(doc, ("duties", i, "id"), f"duty {duty.id!r} is already defined")
+            duties[duty.id] = duty
+        post.extend((doc, i, p) for i, p in enumerate(parsed.post_duties))
+        perms.extend((doc, i, p, is_user) for i, p in enumerate(parsed.permission_duties))
+        for i, rule in enumerate(file_rules):
+            if isinstance(rule, RuleOverride):
+                if rule.id not in rules:
+                    raise _error(doc, ("rules", i, "id"),
+                                 "no rule with this id to change (give a kind to define a new rule)",
+                                 rule.id)
+                changes = {k: v for k, v in rule.model_dump(exclude_none=True).items() if k != "id"}
+                rules[rule.id] = rules[rule.id].model_copy(update={
+                    k: getattr(rule, k) for k in changes})
+            else:
+                if rule.id in rules:
+                    raise _error(doc, ("rules", i, "id"), "a rule with this id is already defined",
+                                 rule.id)
+                rules[rule.id] = rule
+                rule_docs[rule.id] = (doc, i)
+
+    for duty in duties.values():
+        for parent in duty.parents:
+            if parent not in duties:
+                raise SodcheckError(Text(f"职责 {duty.id} 的上级 {parent!r} 未定义",
+                                         f"duty {duty.id}: parent {parent!r} is not defined"))
+    for doc, i, entry in post:
+        if entry.duty not in duties:
+            raise _error(doc, ("post_duties", i, "duty"), f"unknown duty {entry.duty!r}")
+    for doc, i, entry, _ in perms:
+        if entry.duty not in duties:
+            raise _error(doc, ("permission_duties", i, "duty"), f"unknown duty {entry.duty!r}")
+    for rule_id, rule in rules.items():
+        doc, i = rule_docs[rule_id]
+        for field, duty in rule.duty_refs():
+            if duty not in duties:
+                raise _error(doc, ("rules", i, field), f"unknown duty {duty!r}", rule_id)
+
+    order = 0
+    post_patterns = []
+    for _, _, entry in post:
+        for pattern in entry.patterns:
+            post_patterns.append(PostPattern(entry.duty, pattern, entry.priority, order,
+                                             re.compile(pattern, re.IGNORECASE)))
+            order += 1
+    taxonomy = Taxonomy(
+        [Duty(d.id, d.label.text(), d.parents, d.high_risk, d.description.text() if d.description else None)
+         for d in duties.values()],
+        post_patterns,
+        [PermissionPattern(e.duty, tuple(e.codes), tuple(e.names), user) for _, _, e, user in perms])
+    try:
+        cycle = nx.find_cycle(taxonomy.graph)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        names = " → ".join(edge[0] for edge in cycle)
+        raise SodcheckError(Text(f"职责层级有环：{names}", f"the duty hierarchy has a cycle: {names}"))
+    return Ruleset(taxonomy, tuple(rules.values()), tuple(str(p) for p, _ in files))

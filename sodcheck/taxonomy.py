@@ -1,0 +1,134 @@
+"""The duty hierarchy and the classification of post names, custody items and permissions.
+
+Duties form a DAG: holding a duty means holding it or any duty below it (cashier is finance).
+Post texts are classified by prioritised regular expressions; each match claims the text it
+matched, so that a specific pattern (内控稽核 → internal_control) keeps a generic one
+(稽核 → business) from reading the same characters again.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+
+from .model import Text
+from .text import compact
+
+
+@dataclass(frozen=True)
+class Duty:
+    id: str
+    label: Text
+    parents: tuple[str, ...] = ()
+    high_risk: bool = False
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class PostPattern:
+    duty: str
+    pattern: str
+    priority: int
+    order: int
+    regex: re.Pattern
+
+
+@dataclass(frozen=True)
+class PermissionPattern:
+    duty: str
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    user: bool
+
+    def matches_code(self, code: str) -> str | None:
+        return next((g for g in self.codes if fnmatch.fnmatchcase(code.upper(), g.upper())), None)
+
+    def matches_name(self, name: str) -> str | None:
+        return next((g for g in self.names if fnmatch.fnmatchcase(name.upper(), compact(g).upper())),
+                    None)
+
+
+@dataclass(frozen=True)
+class Match:
+    duty: str
+    pattern: str
+    text: str
+
+
+class Taxonomy:
+    def __init__(self, duties: list[Duty], post_patterns: list[PostPattern],
+                 permission_patterns: list[PermissionPattern]):
+        self.duties = {d.id: d for d in duties}
+        self.graph = nx.DiGraph()
+        self.graph.add_nodes_from(self.duties)
+        for duty in duties:
+            for parent in duty.parents:
+                self.graph.add_edge(parent, duty.id)
+        self.post_patterns = sorted(post_patterns, key=lambda p: (-p.priority, p.order))
+        self.permission_patterns = permission_patterns
+        self._classified: dict[str, tuple[Match, ...]] = {}
+
+    def label(self, duty: str, lang: str) -> str:
+        known = self.duties.get(duty)
+        return known.label.get(lang) if known else duty
+
+    def below(self, duty: str) -> frozenset[str]:
+        """The duty and every duty under it: what holding it can come from."""
+        return self._below[duty]
+
+    def above(self, duty: str) -> frozenset[str]:
+        """The duty and every duty over it: what holding it implies."""
+        return self._above[duty]
+
+    @cached_property
+    def _below(self) -> dict[str, frozenset[str]]:
+        return {d: frozenset(nx.descendants(self.graph, d) | {d}) for d in self.graph}
+
+    @cached_property
+    def _above(self) -> dict[str, frozenset[str]]:
+        return {d: frozenset(nx.ancestors(self.graph, d) | {d}) for d in self.graph}
+
+    @cached_property
+    def high_risk(self) -> frozenset[str]:
+        return frozenset(d.id for d in self.duties.values() if d.high_risk)
+
+    def classify(self, text: str) -> tuple[Match, ...]:
+        """Duties a post or custody text names, each with the pattern that matched."""
+        key = compact(text)
+        if key not in self._classified:
+            self._classified[key] = self._classify(key)
+        return self._classified[key]
+
+    def _classify(self, remaining: str) -> tuple[Match, ...]:
+        found: dict[str, Match] = {}
+        for pattern in self.post_patterns:
+            hit = pattern.regex.search(remaining)
+            while hit and hit.end() > hit.start():
+                found.setdefault(pattern.duty, Match(pattern.duty, pattern.pattern, hit.group(0)))
+                # Blank out what this pattern claimed; \x00 matches no pattern a person writes.
+                remaining = remaining[:hit.start()] + "\x00" * (hit.end() - hit.start()) \
+                    + remaining[hit.end():]
+                hit = pattern.regex.search(remaining)
+        return tuple(found.values())
+
+    def classify_permission(self, code: str, name: str) -> tuple[Match, ...]:
+        """Duties a permission carries. A user mapping of this permission, by code or by name,
+        replaces the built-in name mappings: users know their own system better than defaults."""
+        name_key = compact(name)
+        user, builtin = [], []
+        for entry in self.permission_patterns:
+            glob = entry.matches_code(code) if code else None
+            how = f"code {glob}" if glob else None
+            if not glob and name_key:
+                glob = entry.matches_name(name_key)
+                how = f"name {glob}" if glob else None
+            if how:
+                (user if entry.user else builtin).append(Match(entry.duty, how, code or name))
+        chosen = user or builtin
+        unique: dict[str, Match] = {}
+        for m in chosen:
+            unique.setdefault(m.duty, m)
+        return tuple(unique.values())

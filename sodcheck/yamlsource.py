@@ -1,0 +1,76 @@
+"""YAML that remembers where things are, so that errors and findings can name a line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .model import SodcheckError, Text
+
+
+class LocatedYaml:
+    """Parsed YAML data together with the node tree that knows each value's line."""
+
+    def __init__(self, path: str, data: object, root: yaml.Node | None):
+        self.path, self.data, self.root = path, data, root
+
+    def line_of(self, *loc: object) -> int | None:
+        """1-based line of the value at loc (keys and list indexes); the deepest known ancestor's
+        line when the path goes further than the file does."""
+        node, line = self.root, None
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for step in loc:
+            if isinstance(node, yaml.MappingNode):
+                match = next(((k, v) for k, v in node.value if k.value == str(step)), None)
+                if match is None:
+                    return line
+                line = match[0].start_mark.line + 1
+                node = match[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) \
+                    and 0 <= step < len(node.value):
+                node = node.value[step]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+    def key_line(self, *loc: object) -> int | None:
+        """Line of the key that names the value at loc (where a role or rule is defined)."""
+        return self.line_of(*loc)
+
+
+def read_text(path: str | Path) -> str:
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SodcheckError(Text("文件不存在", "file not found"), file=str(path)) from None
+    except IsADirectoryError:
+        raise SodcheckError(Text("这是一个文件夹，不是文件", "is a folder, not a file"),
+                            file=str(path)) from None
+    except OSError as exc:
+        raise SodcheckError(Text(f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}"),
+                            file=str(path)) from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SodcheckError(Text("不是 UTF-8 或 GB18030 编码的文本", "not UTF-8 or GB18030 text"),
+                        file=str(path))
+
+
+def load_yaml(path: str | Path) -> LocatedYaml:
+    text = read_text(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SodcheckError(Text(f"YAML 语法错误：{problem}", f"YAML syntax error: {problem}"),
+                            file=str(path),
+                            line=mark.line + 1 if mark else None,
+                            column=str(mark.column + 1) if mark else None) from None
+    return LocatedYaml(str(path), data, root)
