@@ -22,10 +22,13 @@ Data model (same at every scale, only the sizes change):
   * 40 group duties sit above the 160 leaf duties (parent = built-in duties, and in a
     few cases another group duty), so rules on group or built-in duties exercise the
     duty hierarchy.
-  * Roles have a home module; about a quarter of the base roles carry a few sensitive
-    permissions of their home module. Composite roles include 1-3 lower roles
-    (levels 0..4). Three "admin" roles carry 300+ permissions across many modules.
-  * Accounts pick ~10 roles each from a skewed popularity distribution.
+  * Roles have a home module; about one in seven base roles carries a few sensitive
+    permissions of its home module. Composite roles include 1-3 lower roles
+    (levels 0..4), and 0.6 % of them bundle two roles of an incompatible pair. Three
+    "admin" roles carry 400+ permissions across 30 modules; ~20 roles in all exceed 300.
+  * Accounts pick ~10 roles each from a skewed popularity distribution; roles carrying a
+    duty are kept out of its tail. Full scale gives 2-4.5 % violating accounts and a few
+    dozen violating roles, depending on the seed.
 
 All randomness comes from numpy's Generator seeded with --seed, one independent stream
 per table, so --fraction (which only scales the accounts and account-role rows) keeps the
@@ -55,6 +58,7 @@ SCALES = {
                   account_roles=10_000, role_permissions=5_000),
 }
 
+GENERATOR_VERSION = 3         # bump when the output for a given seed changes
 N_MODULES = 200
 N_DUTY_MODULES = 160          # modules 0..159 have a leaf duty
 N_GROUPS = 40                 # group duties d_0001..d_0040
@@ -65,6 +69,7 @@ LEVEL_SHARES = [0.60, 0.20, 0.10, 0.06, 0.04]
 P_SENSITIVE_ROLE = [0.18, 0.10, 0.06, 0.04, 0.03]   # chance a role at level L carries sensitive perms
 N_ADMIN_ROLES = 3
 DISABLED_SHARE = 0.02
+POP_CAP_QUANTILE = 0.8       # popularity cap for roles that carry a duty
 BUNDLE_SHARE = 0.006          # share of composite roles that bundle an incompatible pair
 
 CITIES = ["广州市", "深圳市", "珠海市", "汕头市", "佛山市", "韶关市", "湛江市", "肇庆市",
@@ -76,12 +81,15 @@ REGION_CODES = [440103, 440104, 440106, 440111, 440303, 440304, 440305, 440402, 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢")
 GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志文海燕玲红辉鹏飞俊峰春梅立新宇晨浩然思雨嘉怡子涵欣悦宏亮")
 
+# A business system's permissions are business-line work (plus UKey/certificate custody),
+# so every user duty sits under business, benefit_payment, rate_assessment or key_custody.
+# None of sodcheck's built-in incompatible rules (business+finance, business+it,
+# accounting+cashier, ticket+seal, internal_control+operations) can then fire, and
+# sodcheck's findings are exactly those of this rule file.
 BUILTIN_PARENT_OF_GROUP = (
-    ["benefit_payment"] * 9 + ["rate_assessment"] * 9 + ["business"] * 6 +
-    ["finance"] * 3 + ["accounting"] * 3 + ["cashier"] * 3 + ["it"] * 3 +
-    ["ticket_custody", "seal_custody", "key_custody", "internal_control"])
+    ["benefit_payment"] * 3 + ["rate_assessment"] * 3 + ["key_custody"] * 2 + ["business"] * 32)
 # group duty -> parent group duty (user duty under another user duty)
-GROUP_UNDER_GROUP = {5: 4, 13: 12, 21: 20, 29: 28}
+GROUP_UNDER_GROUP = {2: 1, 13: 12, 21: 20, 29: 28}
 BUILTIN_PARENTS = {"benefit_payment": "business", "rate_assessment": "business",
                    "accounting": "finance", "cashier": "finance"}
 
@@ -158,8 +166,8 @@ def build_rules(rng: np.random.Generator) -> dict:
     leaves = [leaf_id(m) for m in range(N_DUTY_MODULES)]
     groups = [group_id(g) for g in range(N_GROUPS)]
     # built-in duties (exercise the built-in hierarchy; user groups hang under them)
-    add(["ticket_custody", "seal_custody"], 2)
-    add(["key_custody", "cashier"], 2)
+    add(["benefit_payment", "rate_assessment"], 2)
+    add(["key_custody", "rate_assessment"], 2)
     # group vs group
     while len(specs) < 5:
         a, b = rng.choice(N_GROUPS, 2, replace=False)
@@ -295,6 +303,15 @@ def build_roles(rng: np.random.Generator, n_roles: int, n_rp: int, ppm: int,
     # popularity for account assignment: skewed, base roles common, admins rare
     pop = rng.pareto(1.5, size=n_roles) + 0.05
     pop *= np.array([1.0, 0.6, 0.4, 0.3, 0.25])[levels]
+    # the most widely granted roles are plain ones: roles that carry a duty (themselves or
+    # through includes) are kept out of the popularity tail, which also keeps the share of
+    # violating accounts stable across seeds
+    carries = (sensitive | admin).astype(np.int8)
+    for L in range(1, 5):
+        sel = levels[inc_role] == L
+        np.maximum.at(carries, inc_role[sel], carries[inc_child[sel]])
+    cap = np.quantile(pop, POP_CAP_QUANTILE)
+    pop[carries.astype(bool)] = np.minimum(pop[carries.astype(bool)], cap)
     pop[admin] = pop.sum() * 2e-4 / N_ADMIN_ROLES
     pop /= pop.sum()
     return dict(levels=levels, admin=admin, rp_role=rp_role, rp_perm=rp_perm,
@@ -402,7 +419,7 @@ def generate(scale: str, seed: int, out: Path, fmt: str = "csv", fraction: float
 
     per_role = np.bincount(roles["rp_role"], minlength=p["roles"])
     manifest = {
-        "generator": "benchmarks/generate.py", "version": 1,
+        "generator": "benchmarks/generate.py", "version": GENERATOR_VERSION,
         "scale": scale, "seed": seed, "fraction": fraction, "format": fmt,
         "rows": {"accounts": p["accounts"], "account_roles": int(len(accs["ar_acc"])),
                  "roles": p["roles"], "role_permissions": int(len(roles["rp_role"])),

@@ -291,5 +291,37 @@ def test_run_smoke(tmp_path):
     assert r.returncode == 1, r.stderr
     assert "sodcheck FAILED" in r.stdout
     assert "| DuckDB reference, 2 threads |" in r.stdout
-    assert "| pyarrow read (all CSVs) |" in r.stdout
+    assert "| pyarrow read of all input files |" in r.stdout
     assert (tmp_path / "out" / "performance-small.md").exists()
+
+
+FAKE_SODCHECK = r'''
+import json, subprocess, sys
+args = sys.argv[1:]
+assert args[0] == "check"
+perms, rules, out = (args[args.index(k) + 1] for k in ("--perms", "--rules", "-o"))
+subprocess.run([sys.executable, DUCK, perms, rules, out], check=True, capture_output=True)
+doc = json.load(open(out, encoding="utf-8"))
+doc["violations"].append({"rule_id": "SOD-BUILTIN-1", "severity": "high",
+                          "subject": {"kind": "account", "name": "A0000001"}, "message": "", "evidence": []})
+if DROP:
+    doc["violations"] = doc["violations"][1:]
+json.dump(doc, open(out, "w", encoding="utf-8"))
+sys.exit(1)   # like sodcheck's --fail-on: findings -> exit 1
+'''
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_run_with_fake_sodcheck(tmp_path, drop):
+    fake = tmp_path / "fake_sodcheck.py"
+    fake.write_text(f"DUCK = {str(HERE / 'duckdb_reference.py')!r}\nDROP = {drop}\n" + FAKE_SODCHECK, encoding="utf-8")
+    r = subprocess.run([sys.executable, str(HERE / "run.py"), "--scale", "small", "--data", str(tmp_path / "data"),
+                        "--out", str(tmp_path / "out"), "--fractions", "1", "--sodcheck", f"{sys.executable} {fake}"],
+                       capture_output=True, text=True, timeout=300)
+    assert "| `sodcheck check` |" in r.stdout
+    assert "ignored in B" in r.stdout            # the built-in rule finding is not a difference
+    if drop:
+        assert r.returncode == 1 and "✗ 0 extra, 1 missing" in r.stdout
+    else:
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "same as DuckDB" in r.stdout

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import click
 
 from . import __version__
 from .model import SEVERITY_RANK, Report, SodcheckError, Text
-from .pipeline import CheckRequest, run
+from .pipeline import CheckRequest, parse_change, run
 from .report import FORMATS, RenderOptions, render
 from .ruleset import load_ruleset, parse_file, rule_files
 
@@ -57,6 +58,21 @@ def write_output(data: str | bytes, output: str | None) -> None:
                             file=output) from None
 
 
+@contextmanager
+def progress_bar():
+    """Stages of a long run on stderr; silent when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda stage: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("sodcheck", total=None)
+        yield lambda stage: bar.update(task, description=f"sodcheck: {stage}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sodcheck")
 def cli() -> None:
@@ -66,8 +82,15 @@ def cli() -> None:
 @cli.command()
 @click.option("--staff", "staff", multiple=True, metavar="PATH",
               help="Annex 2 staffing sheet (xlsx, xls, csv) or a folder of them. Repeatable.")
+@click.option("--perms", "perms", multiple=True, metavar="PATH",
+              help="Permission export (csv, xlsx, parquet) or a folder of them. Repeatable.")
 @click.option("--rules", "rules", multiple=True, metavar="PATH",
               help="Extra rule file (YAML) or folder. Repeatable.")
+@click.option("--include-disabled", is_flag=True, help="Also check disabled accounts.")
+@click.option("--grant", "grants", multiple=True, metavar="ACCOUNT=ROLE",
+              help="What-if: check as if ACCOUNT had ROLE too. Repeatable; needs --perms.")
+@click.option("--revoke", "revokes", multiple=True, metavar="ACCOUNT=ROLE",
+              help="What-if: check as if ACCOUNT no longer had ROLE. Repeatable; needs --perms.")
 @click.option("--as-of", "as_of", callback=parse_as_of, metavar="YYYY-MM-DD",
               help="Judge tenure at this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
@@ -76,11 +99,16 @@ def cli() -> None:
               show_default=True, help="Exit 1 when a violation of this severity or higher counts.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from LANG).")
 @click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
-def check(staff, rules, as_of, fmt, output, fail_on, lang, show_ids) -> None:
+def check(staff, perms, rules, include_disabled, grants, revokes, as_of, fmt, output, fail_on, lang,
+          show_ids) -> None:
     """Check the inputs against the built-in and given rules."""
     lang = lang or default_lang()
-    request = CheckRequest(staff=list(staff), rules=list(rules), as_of=as_of)
-    report = run(request)
+    request = CheckRequest(staff=list(staff), perms=list(perms), rules=list(rules), as_of=as_of,
+                           include_disabled=include_disabled,
+                           grants=[parse_change(g) for g in grants],
+                           revokes=[parse_change(r) for r in revokes])
+    with progress_bar() as progress:
+        report = run(request, progress=progress)
     options = RenderOptions(lang=lang, show_ids=show_ids,
                             color=output is None and sys.stdout.isatty())
     write_output(render(fmt, report, options), output)

@@ -133,4 +133,5 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
         inputs=tuple(inputs.files + (inputs.staffing.files if inputs.staffing else [])),
         stats=tuple(sorted(stats.items())),
         unclassified=tuple(sorted(unclassified.items())),
-        duty_labels=tuple(sorted((d.id, d.label) for d in ruleset.taxonomy.duties.values())))
+        duty_labels=tuple(sorted((d.id, d.label) for d in ruleset.taxonomy.duties.values())),
+        sheets=tuple(inputs.staffing.sheets) if inputs.staffing is not None else ())

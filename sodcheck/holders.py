@@ -68,4 +68,6 @@ def table_from_duty_maps(kind: str, subjects: list[Subject],
         below = taxonomy.below(duty)
         return sorted(e for d, items in duty_maps[index].items() if d in below for e in items)
 
-    return HolderTable(kind, subjects, columns, held, evidence, **extra)
+    table = HolderTable(kind, subjects, columns, held, evidence, **extra)
+    table.notes["duty_maps"] = duty_maps
+    return table

@@ -201,6 +201,9 @@ class Report:
     stats: tuple[tuple[str, object], ...] = ()
     unclassified: tuple[tuple[str, int], ...] = ()
     duty_labels: tuple[tuple[str, Text], ...] = ()
+    # Staffing sheets that were read: (file, sheet name or None for CSV, header row). The xlsx
+    # writer copies them and marks the offending cells.
+    sheets: tuple[tuple[str, str | None, int], ...] = ()
 
     def stat(self, key: str, default: object = None) -> object:
         return dict(self.stats).get(key, default)

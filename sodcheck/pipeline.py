@@ -2,13 +2,23 @@
 the results. The CLI and the web page both call ``run``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Callable
+
+import numpy as np
+import pandas as pd
 
 from .engine import Inputs, evaluate
+from .grants import account_duties, account_table, build_accounts, build_graph, role_table
+from .linking import link_accounts
+from .loaders.permissions import PermissionData, load_permissions
 from .loaders.staffing import load_staffing
-from .model import Report, SodcheckError, Text
+from .model import Evidence, Report, SodcheckError, Text, Violation, sorted_violations
 from .ruleset import Ruleset, load_ruleset
+
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -19,19 +29,142 @@ class CheckRequest:
     rules: list[str] = field(default_factory=list)
     as_of: date = field(default_factory=date.today)
     include_disabled: bool = False
+    grants: list[tuple[str, str]] = field(default_factory=list)    # what-if: (account, role)
+    revokes: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_inputs(request: CheckRequest, ruleset: Ruleset) -> Inputs:
+def parse_change(value: str) -> tuple[str, str]:
+    account, sep, role = value.partition("=")
+    if not sep or not account.strip() or not role.strip():
+        raise SodcheckError(Text(f"“{value}”应写成 账号=角色", f"{value!r} must be ACCOUNT=ROLE"))
+    return account.strip(), role.strip()
+
+
+def apply_changes(data: PermissionData, grants, revokes) -> PermissionData:
+    """The export as it would be after the what-if change."""
+    links = data.account_roles if data.account_roles is not None else \
+        pd.DataFrame({"account": pd.Series(dtype="string"), "role": pd.Series(dtype="string"),
+                      "file": pd.Series(dtype=int), "row": pd.Series(dtype=int)})
+    for account, role in revokes:
+        hit = (links["account"] == account) & (links["role"] == role)
+        if not hit.any():
+            raise SodcheckError(Text(f"--revoke {account}={role}：导出中没有这条授权",
+                                     f"--revoke {account}={role}: the export has no such grant"))
+        links = links.loc[~hit]
+    if grants:
+        added = pd.DataFrame({"account": [a for a, _ in grants], "role": [r for _, r in grants],
+                              "file": [-1] * len(grants), "row": [0] * len(grants)})
+        links = pd.concat([links, added.astype({"account": links["account"].dtype,
+                                                "role": links["role"].dtype})], ignore_index=True)
+    return replace(data, account_roles=links.reset_index(drop=True), warnings=[])
+
+
+def add_permissions(inputs: Inputs, data: PermissionData, ruleset: Ruleset, request: CheckRequest,
+                    progress: Progress) -> None:
+    """Account and role tables from the exports; linked accounts become part of their person."""
+    warnings = inputs.warnings
+    progress("role graph")
+    graph = build_graph(data, ruleset.taxonomy, warnings)
+    progress("accounts")
+    accounts = build_accounts(graph, warnings)
+    keep = accounts.active | request.include_disabled
+    linked: dict[int, str] = {}
+    if inputs.staffing is not None:
+        linked = link_accounts(accounts, inputs.staffing, keep, data.files, warnings)
+        for acc, person in linked.items():
+            for duty, evidence in account_duties(graph, accounts, acc).items():
+                inputs.person_extra.setdefault(person, {}).setdefault(duty, []).extend(evidence)
+    unlinked = keep.copy()
+    unlinked[list(linked)] = False
+    table = account_table(graph, accounts, unlinked)
+    rows = np.flatnonzero(unlinked)
+    table.notes.update(linking=inputs.staffing is not None, active=accounts.active[rows],
+                       origin=lambda i: _account_origin(data, accounts, int(rows[i])))
+    inputs.extra_tables += [table, role_table(graph)]
+    unmapped = [graph.permissions[i] for i in np.flatnonzero(~graph.perm_direct.any(axis=1))]
+    inputs.stats.update({
+        "accounts": len(accounts.codes),
+        "accounts_active": int(accounts.active.sum()),
+        "accounts_disabled_skipped": 0 if request.include_disabled else int((~accounts.active).sum()),
+        "accounts_linked": len(linked),
+        "roles": len(graph.defined),
+        "role_cycles": [sorted(c) for c in graph.cycles],
+        "permissions": len(graph.permissions),
+        "permissions_mapped": len(graph.permissions) - len(unmapped),
+        "unmapped_permissions": unmapped,
+        "account_role_rows": 0 if data.account_roles is None else len(data.account_roles),
+    })
+    inputs.files += data.files
+    inputs.warnings += data.warnings
+
+
+def _account_origin(data: PermissionData, accounts, acc: int) -> list[Evidence]:
+    code = accounts.codes[acc]
+    if code in accounts.info.index:
+        return [Evidence(data.files[int(accounts.info.at[code, "file"])],
+                         row=int(accounts.info.at[code, "row"]), post=None)]
+    starts = accounts.starts.get(acc) or []
+    return [Evidence(data.files[starts[0][1]], row=starts[0][2])] if starts and starts[0][1] >= 0 else []
+
+
+def load_inputs(request: CheckRequest, ruleset: Ruleset, progress: Progress,
+                perms: PermissionData | None = None) -> Inputs:
     if not (request.staff or request.perms or request.roles):
         raise SodcheckError(Text("请至少给出一个输入：--staff、--perms 或 --roles",
                                  "give at least one input: --staff, --perms or --roles"))
     inputs = Inputs()
     if request.staff:
+        progress("staffing")
         inputs.staffing = load_staffing(request.staff)
+    if perms is not None:
+        add_permissions(inputs, perms, ruleset, request, progress)
     return inputs
 
 
-def run(request: CheckRequest, ruleset: Ruleset | None = None) -> Report:
+def _by_folder(report: Report, data: PermissionData | None) -> dict:
+    if data is None:
+        return {}
+    folders: dict[str, Counter] = {}
+    for folder in data.folders.values():
+        folders.setdefault(folder, Counter())
+    for v in report.violations:
+        files = [e.file for e in v.evidence if e.file in data.folders]
+        if files:
+            folders[data.folders[files[0]]][v.rule_id] += 1
+    return {f: {"files": sum(1 for x in data.folders.values() if x == f), "violations": sum(c.values()),
+                "by_rule": dict(sorted(c.items()))} for f, c in sorted(folders.items())}
+
+
+def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progress | None = None) -> Report:
+    progress = progress or (lambda stage: None)
+    progress("rules")
     ruleset = ruleset or load_ruleset(request.rules)
-    inputs = load_inputs(request, ruleset)
-    return evaluate(ruleset, inputs, request.as_of)
+    perms = None
+    if request.perms:
+        progress("permissions")
+        perms = load_permissions(request.perms)
+    elif request.grants or request.revokes:
+        raise SodcheckError(Text("--grant/--revoke 需要同时给出 --perms", "--grant/--revoke need --perms"))
+    progress("checking")
+    report = evaluate(ruleset, load_inputs(request, ruleset, progress, perms), request.as_of)
+    if perms is not None and (request.grants or request.revokes):
+        progress("what-if")
+        changed = apply_changes(perms, request.grants, request.revokes)
+        after = evaluate(ruleset, load_inputs(request, ruleset, progress, changed), request.as_of)
+        report = compare_what_if(report, after)
+    by_folder = _by_folder(report, perms)
+    if by_folder:
+        report = replace(report, stats=tuple(sorted(dict(report.stats, by_folder=by_folder).items())))
+    return report
+
+
+def compare_what_if(before: Report, after: Report) -> Report:
+    """The report after the change, each finding marked as introduced by it or removed by it."""
+    old = {v.fingerprint for v in before.violations}
+    new = {v.fingerprint for v in after.violations}
+    marked: list[Violation] = [replace(v, change="introduced") if v.fingerprint not in old else v
+                               for v in after.violations]
+    marked += [replace(v, change="removed") for v in before.violations if v.fingerprint not in new]
+    stats = dict(after.stats, what_if={"introduced": len(new - old), "removed": len(old - new)})
+    return replace(after, violations=sorted_violations(marked), stats=tuple(sorted(stats.items())))
+

@@ -2,11 +2,13 @@
 ``check(rule, ctx, out)`` function. Adding a kind means adding a module and a line below."""
 from __future__ import annotations
 
-from . import coverage, incompatible, requires, tenure
+from . import account_link, coverage, incompatible, permission_scope, requires, tenure
 
 KINDS = {
     "incompatible": incompatible,
     "tenure": tenure,
     "requires": requires,
     "coverage": coverage,
+    "account_link": account_link,
+    "permission_scope": permission_scope,
 }

@@ -50,7 +50,8 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         for index in (i for i, n in enumerate(table.holds(duties)) if n):
             over, near, over_ev, near_ev = [], [], [], []
             for duty in table.held_duties(index, duties):
-                evidence = table.evidence(index, duty)
+                # Tenure is a fact of posts; permissions carry no start date.
+                evidence = [e for e in table.evidence(index, duty) if e.permission is None]
                 dated = [e for e in evidence if e.start]
                 for e in evidence:
                     if e.start is None and e.file and e.row:

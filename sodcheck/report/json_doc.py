@@ -50,7 +50,8 @@ def warning_doc(w: DataWarning, lang: str) -> dict:
 def summary(report: Report) -> dict:
     by_unit: Counter = Counter()
     for v in report.violations:
-        by_unit[v.subject.unit or ""] += 1
+        if v.subject.unit:
+            by_unit[v.subject.unit] += 1
     doc = {
         "violations": len(report.violations),
         "notices": len(report.notices),

@@ -32,4 +32,4 @@ def evidence_line(e: Evidence, report: Report, lang: str) -> str:
             more = f"（另有 {e.more_paths} 条路径）" if lang == "zh" else f" (+{e.more_paths} more paths)"
         return f"{' → '.join(e.path)} → {duty}{more}"
     what = f"“{e.post}”" if lang == "zh" and e.post else (repr(e.post) if e.post else "")
-    return f"{location(e, lang)} {what} → {duty}".strip()
+    return " ".join(p for p in (location(e, lang), what, f"→ {duty}" if duty else "") if p)

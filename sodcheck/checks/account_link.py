@@ -1,0 +1,34 @@
+"""account_link: every active account in a permission export belongs to a person of the staffing
+input. Only checked when both --staff and --perms are given.
+
+    - id: ACCOUNT-UNLINKED
+      kind: account_link
+
+passes: account m1 with id 341702198002020205, a person in the staffing sheet
+fails:  account m9 "测试账号", whose id, name and unit match nobody
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from ..model import Text
+from ..ruleset import RuleBase
+from .base import Context, Findings, finding
+
+
+class Rule(RuleBase):
+    kind: Literal["account_link"]
+
+
+def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    for table in ctx.tables:
+        if table.kind != "account" or not table.notes.get("linking"):
+            continue
+        for index in np.flatnonzero(table.notes["active"]):
+            subject = table.subjects[index]
+            out.violations.append(finding(
+                rule, subject, Text("按身份证号、姓名加单位、唯一姓名均未匹配到人员",
+                                    "no person matches by id number, by name and unit, or by unique name"),
+                list(table.notes["origin"](index)), []))

@@ -1,0 +1,70 @@
+"""Linking system accounts to the people of the staffing input.
+
+In this order: by id number; else by name and unit; else by name, when that name belongs to one
+person only. An ambiguous match is a warning, never a guess. A person whose id is known and
+differs from the account's is never matched by name: same name, different person.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .grants import Accounts, account_value
+from .loaders.staffing import StaffingData
+from .model import DataWarning, Text
+from .text import compact
+
+
+def link_accounts(accounts: Accounts, staffing: StaffingData, candidates: np.ndarray, files: list[str],
+                  warnings: list[DataWarning]) -> dict[int, str]:
+    by_id: dict[str, str] = {}
+    by_name_unit: dict[tuple[str, str], set[str]] = {}
+    by_name: dict[str, set[str]] = {}
+    person_id = {p.key: p.id_number for p in staffing.people}
+    units = {}
+    for posting in staffing.postings:
+        units.setdefault(posting.person_key, set()).add(compact(posting.unit))
+    for person in staffing.people:
+        if person.id_number:
+            by_id[person.id_number.upper()] = person.key
+        name = compact(person.name)
+        by_name.setdefault(name, set()).add(person.key)
+        for unit in units.get(person.key, {compact(person.unit)}):
+            by_name_unit.setdefault((unit, name), set()).add(person.key)
+
+    links: dict[int, str] = {}
+    for acc in np.flatnonzero(candidates):
+        code = accounts.codes[acc]
+        id_number = (account_value(accounts.info, code, "id_number") or "").strip().upper()
+        name = compact(account_value(accounts.info, code, "name"))
+        unit = compact(account_value(accounts.info, code, "unit"))
+        if id_number and id_number in by_id:
+            links[acc] = by_id[id_number]
+            continue
+        if not name:
+            continue
+
+        def compatible(keys: set[str]) -> set[str]:
+            return {k for k in keys if not (id_number and person_id.get(k) and person_id[k] != id_number)}
+
+        for how, keys in (("name+unit", compatible(by_name_unit.get((unit, name), set())) if unit else set()),
+                          ("name", compatible(by_name.get(name, set())))):
+            if len(keys) == 1:
+                links[acc] = next(iter(keys))
+                break
+            if len(keys) > 1:
+                _ambiguous(accounts, acc, code, name, how, len(keys), files, warnings)
+                break
+    return links
+
+
+def _ambiguous(accounts: Accounts, acc: int, code: str, name: str, how: str, count: int,
+               files: list[str], warnings: list[DataWarning]) -> None:
+    file = row = None
+    if code in accounts.info.index:
+        file, row = files[int(accounts.info.at[code, "file"])], int(accounts.info.at[code, "row"])
+    warnings.append(DataWarning(
+        "ACCOUNT-AMBIGUOUS", file, None, row, None,
+        Text(f"账号 {code}（{name}）按{'姓名加单位' if how == 'name+unit' else '姓名'}可对应 {count} 名人员，"
+             "未关联；请在导出中补充身份证号",
+             f"account {code} ({name}) matches {count} people by {how}; not linked. "
+             "Add id numbers to the export")))

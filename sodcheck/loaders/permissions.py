@@ -1,0 +1,279 @@
+"""Permission exports of business systems: accounts, roles, nested roles and functions.
+
+A file's kind is judged by its columns, never by its name, so a folder may mix flat exports,
+split exports and catalogues in any order. CSV is read with pyarrow (a province export has a
+million account-role rows), after the header row is found and the encoding is decided.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..model import DataWarning, SodcheckError, Text
+from ..text import compact
+from .grid import decode, read_grid, read_head, sniff
+from .headers import PERMISSION_ALIASES, build_lookup, recognise
+from .staffing import expand_paths
+
+LOOKUP = build_lookup(PERMISSION_ALIASES)
+SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet")
+ACTIVE = ("正常", "启用", "有效", "在用", "active", "enabled", "normal", "1", "y", "yes", "true")
+DISABLED = ("停用", "禁用", "注销", "锁定", "冻结", "失效", "无效", "disabled", "inactive", "locked",
+            "0", "n", "no", "false")
+KIND_NAMES = {
+    "flat": Text("扁平导出（账号-角色-功能）", "flat export"),
+    "accounts": Text("账号清单", "accounts"),
+    "account_roles": Text("账号角色", "account roles"),
+    "role_permissions": Text("角色功能", "role permissions"),
+    "role_includes": Text("角色包含关系", "role includes"),
+    "catalogue": Text("功能目录", "permission catalogue"),
+}
+
+
+@dataclass
+class PermissionData:
+    """Every export of a run, concatenated by kind. Tables carry file (index into files) and row."""
+
+    files: list[str] = field(default_factory=list)
+    folders: dict[str, str] = field(default_factory=dict)       # file -> the --perms argument it came from
+    accounts: pd.DataFrame | None = None         # account, name, id_number, unit, status, file, row
+    account_roles: pd.DataFrame | None = None    # account, role, file, row
+    direct: pd.DataFrame | None = None           # account, permission, file, row
+    role_permissions: pd.DataFrame | None = None  # role, permission, file, row
+    role_includes: pd.DataFrame | None = None    # role, includes, file, row
+    catalogue: dict[str, str] = field(default_factory=dict)
+    role_names: dict[str, str] = field(default_factory=dict)
+    warnings: list[DataWarning] = field(default_factory=list)
+    kinds: dict[str, list[str]] = field(default_factory=dict)   # file -> kinds it held
+
+
+def status_active(value: str | None) -> bool | None:
+    key = compact(value).lower()
+    if not key:
+        return None
+    if key in DISABLED or any(word in key for word in DISABLED if len(word) > 1 and not word.isascii()):
+        return False
+    if key in ACTIVE or any(word in key for word in ACTIVE if not word.isascii()):
+        return True
+    return None
+
+
+def file_kinds(fields: set[str]) -> list[str]:
+    if {"account", "permission"} <= fields or {"account", "role", "permission"} <= fields:
+        return ["flat"]
+    if {"role", "includes"} <= fields:
+        return ["role_includes"]
+    if {"role", "permission"} <= fields:
+        return ["role_permissions"]
+    if {"account", "role"} <= fields:
+        return ["account_roles"]
+    if "account" in fields and ({"name", "id_number", "unit", "status"} & fields):
+        return ["accounts"]
+    if "permission" in fields and "permission_name" in fields:
+        return ["catalogue"]
+    return []
+
+
+# ----------------------------------------------------------------------------- reading one file
+
+def _header_line(lines: list[list[str]]) -> tuple[int, dict[str, int]]:
+    best = (0, {})
+    for i, cells in enumerate(lines[:20]):
+        found: dict[str, int] = {}
+        for c, value in enumerate(cells):
+            name = recognise(value, LOOKUP)
+            if name and name not in found:
+                found[name] = c
+        if len(found) > len(best[1]):
+            best = (i, found)
+    return best
+
+
+def _locate_csv_error(text: str, header_index: int, width: int) -> int | None:
+    """pyarrow says what is wrong but not where: find the first line whose field count is off."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line_start = 1
+    for index, record in enumerate(reader):
+        if index > header_index and record and len(record) != width:
+            return line_start
+        line_start = reader.line_num + 1
+    return None
+
+
+def _utf8_payload(raw: bytes, display: str) -> bytes:
+    """The file as UTF-8 without a BOM, which is what pyarrow reads; GB18030 is transcoded."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        return decode(raw, display).encode("utf-8")
+
+
+def _read_csv(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, int]:
+    payload = _utf8_payload(path.read_bytes(), display)
+    head_lines = list(csv.reader(io.StringIO(payload[:20000].decode("utf-8", "ignore"), newline="")))
+    header_index, found = _header_line(head_lines)
+    if not found:
+        return pd.DataFrame(), {}, 1, 0
+    header = head_lines[header_index]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(skip_rows=header_index, block_size=1 << 24),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in header},
+                                                 strings_can_be_null=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        line = _locate_csv_error(payload.decode("utf-8"), header_index, len(header))
+        raise SodcheckError(Text(f"CSV 无法解析：{exc}", f"CSV does not parse: {exc}"),
+                            file=display, row=line) from None
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    frame.columns = range(frame.shape[1])
+    # Exports hold no line breaks inside values, so data row i is on line header + 1 + i.
+    return frame, found, header_index + 1, header_index + 2
+
+
+def _read_excel(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, int]:
+    for sheet in read_grid(path, display):
+        lines = [[("" if c.value is None else str(c.value)) for c in row] for row in sheet.rows]
+        header_index, found = _header_line(lines)
+        if not found:
+            continue
+        data = lines[header_index + 1:]
+        width = max((len(r) for r in data), default=0)
+        frame = pd.DataFrame([r + [""] * (width - len(r)) for r in data], dtype="string")
+        frame = frame.replace("", pd.NA)
+        return frame, found, sheet.row_numbers[header_index], sheet.row_numbers[header_index] + 1
+    return pd.DataFrame(), {}, 1, 0
+
+
+def _read_parquet(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, int]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SodcheckError(Text(f"parquet 无法读取：{exc}", f"parquet cannot be read: {exc}"),
+                            file=display) from None
+    found = {}
+    for c, name in enumerate(table.column_names):
+        field_name = recognise(name, LOOKUP)
+        if field_name and field_name not in found:
+            found[field_name] = c
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype).astype("string[pyarrow]")
+    frame.columns = range(frame.shape[1])
+    return frame, found, 1, 2
+
+
+def read_export(path: Path, display: str) -> tuple[list[str], pd.DataFrame, int]:
+    """(kinds, frame with named columns and a row column, header row)."""
+    head = read_head(path)
+    kind = sniff(path, head)
+    if path.suffix.lower() == ".parquet" or head.startswith(b"PAR1"):
+        frame, found, header_row, first = _read_parquet(path, display)
+    elif kind in ("xlsx", "xls"):
+        frame, found, header_row, first = _read_excel(path, display)
+    elif kind == "text":
+        frame, found, header_row, first = _read_csv(path, display)
+    else:
+        raise SodcheckError(Text("不支持的文件类型：需要 csv、xlsx 或 parquet",
+                                 "unsupported file type: expected csv, xlsx or parquet"), file=display)
+    kinds = file_kinds(set(found))
+    if not kinds:
+        known = "、".join(sorted({a for names in PERMISSION_ALIASES.values() for a in names[:2]}))
+        raise SodcheckError(Text(f"第 {header_row} 行找不到可识别的列（例如 {known}）",
+                                 f"no recognisable columns on row {header_row} (expected e.g. account, "
+                                 "role, permission, includes, permission_name or their Chinese names)"),
+                            file=display, row=header_row)
+    named = pd.DataFrame({name: frame[col] if col < frame.shape[1] else pd.Series(dtype="string")
+                          for name, col in found.items()})
+    for name in named.columns:
+        named[name] = named[name].astype("string[pyarrow]").str.strip()
+    named["row"] = pd.RangeIndex(first, first + len(named))
+    return kinds, named, header_row
+
+
+# ----------------------------------------------------------------------------- the whole input
+
+def _blank(series: pd.Series) -> pd.Series:
+    return series.isna() | (series == "")
+
+
+def _warn_blank(data: PermissionData, frame: pd.DataFrame, columns: list[str], display: str) -> pd.DataFrame:
+    """Rows missing a key value are skipped, each with a warning."""
+    bad = pd.Series(False, index=frame.index)
+    for column in columns:
+        bad |= _blank(frame[column])
+    for row in frame.loc[bad, "row"].head(50):
+        data.warnings.append(DataWarning("ROW-INCOMPLETE", display, None, int(row), None, Text(
+            f"此行缺少 {'/'.join(columns)}，已跳过", f"row lacks {'/'.join(columns)}; skipped")))
+    if bad.sum() > 50:
+        data.warnings.append(DataWarning("ROW-INCOMPLETE", display, None, None, None, Text(
+            f"另有 {int(bad.sum()) - 50} 行缺少必填列，已跳过",
+            f"{int(bad.sum()) - 50} more rows lack required columns; skipped")))
+    return frame.loc[~bad]
+
+
+def load_permissions(paths: list[str]) -> PermissionData:
+    data = PermissionData()
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in
+                                             ("accounts", "account_roles", "direct", "role_permissions",
+                                              "role_includes")}
+    for raw in paths:
+        for path, display in expand_paths([raw], SUFFIXES):
+            index = len(data.files)
+            data.files.append(display)
+            data.folders[display] = raw
+            kinds, frame, _ = read_export(path, display)
+            data.kinds[display] = kinds
+            frame["file"] = index
+            cols = set(frame.columns)
+            if "permission" in cols and "permission_name" in cols:
+                names = frame[["permission", "permission_name"]].dropna().drop_duplicates("permission")
+                data.catalogue.update(zip(names["permission"], names["permission_name"]))
+            if "role" in cols and "role_name" in cols:
+                names = frame[["role", "role_name"]].dropna().drop_duplicates("role")
+                data.role_names.update(zip(names["role"], names["role_name"]))
+            kind = kinds[0]
+            if kind in ("flat", "accounts") or ("account" in cols and ({"name", "status"} & cols)):
+                info = [c for c in ("account", "name", "id_number", "unit", "status") if c in cols]
+                accounts = frame[info + ["file", "row"]].dropna(subset=["account"])
+                parts["accounts"].append(accounts.drop_duplicates("account"))
+            if kind == "flat":
+                frame = _warn_blank(data, frame, ["account"], display)
+                if "role" in cols:
+                    with_role = ~_blank(frame["role"])
+                    parts["account_roles"].append(frame.loc[with_role, ["account", "role", "file", "row"]])
+                    parts["role_permissions"].append(
+                        frame.loc[with_role & ~_blank(frame["permission"]),
+                                  ["role", "permission", "file", "row"]])
+                    direct = frame.loc[~with_role]
+                else:
+                    direct = frame
+                direct = _warn_blank(data, direct, ["permission"], display)
+                parts["direct"].append(direct[["account", "permission", "file", "row"]])
+            elif kind == "account_roles":
+                parts["account_roles"].append(_warn_blank(data, frame, ["account", "role"], display)
+                                              [["account", "role", "file", "row"]])
+            elif kind == "role_permissions":
+                parts["role_permissions"].append(
+                    _warn_blank(data, frame, ["role", "permission"], display)
+                    [["role", "permission", "file", "row"]])
+            elif kind == "role_includes":
+                parts["role_includes"].append(_warn_blank(data, frame, ["role", "includes"], display)
+                                              [["role", "includes", "file", "row"]])
+    for name, frames in parts.items():
+        if frames:
+            combined = pd.concat(frames, ignore_index=True)
+            if name == "accounts":
+                combined = combined.drop_duplicates("account", keep="first")
+            setattr(data, name, combined.reset_index(drop=True))
+    return data
+

@@ -1,0 +1,671 @@
+"""The Excel workbook officers work in: a summary with a chart and the assessment items at risk,
+one sheet each for violations, notices, data issues and rules, and a copy of every staffing sheet
+that was read with the offending cells filled and commented.
+
+Every string that came from an input file is written as text, never as a formula: a name such as
+``=HYPERLINK(...)`` stays the characters the officer typed.
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections import Counter
+from copy import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from ..model import DataWarning, Report, SodcheckError, Violation, mask_id
+from ..text import column_letter, compact
+from .text import FORMULA_START, evidence_line
+
+SEVERITIES = ("high", "medium", "low")
+WORDS = {
+    "zh": {
+        "sheets": {"summary": "汇总", "violations": "违规清单", "notices": "提示",
+                   "warnings": "数据问题", "rules": "规则说明"},
+        "marked": "标注-",
+        "title": "社会保险经办机构不相容岗位（权限）检查报告",
+        "as_of": "检查基准日", "inputs": "输入文件", "ruleset": "规则集",
+        "ruleset_value": "{n} 条规则：{ids}", "people": "人员数", "units": "单位数",
+        "violations": "违规", "counted": "其中计入结果", "notices": "提示", "warnings": "数据问题",
+        "assessment": "考核表扣分项", "item": "考核项", "item_value": "第{item}项",
+        "item_title": "考核内容", "points": "分值", "count": "违规数", "rules": "涉及规则",
+        "no_assessment": "无：没有违规涉及考核表扣分项。",
+        "by_severity": "按严重程度", "by_rule": "按规则", "by_unit": "按单位",
+        "severity": "严重程度", "rule": "规则", "rule_title": "规则名称", "unit": "单位",
+        "chart": "各规则违规数", "legend": "标注颜色说明",
+        "legend_items": {"high": "高风险违规", "medium": "中风险违规", "low": "低风险违规",
+                         "notice": "提示（即将到期等）", "warning": "数据问题"},
+        "marked_note": "“标注-”工作表是所读人员分工表的副本，违规和数据问题所在单元格已填色并附批注。",
+        "no_mark": "未能生成标注副本：{file}（{reason}）",
+        "high": "高", "medium": "中", "low": "低",
+        "no": "序号", "subject": "对象", "kind": "对象类型", "id": "身份证号", "message": "说明",
+        "evidence": "依据", "status": "状态", "action": "整改情况", "where": "标注位置",
+        "code": "代码", "file": "文件", "sheet": "工作表", "row": "行", "column": "列",
+        "rule_kind": "规则类型", "description": "规则说明", "source": "依据条款",
+        "subject_kinds": {"person": "人员", "unit": "单位", "account": "账号", "role": "角色",
+                          "permission": "权限"},
+        "statuses": {"active": "已豁免", "expired": "豁免已过期", "introduced": "新出现",
+                     "removed": "已消除", "new": "新增", "unchanged": "基线中已有"},
+        "row_link": "第{row}行",
+    },
+    "en": {
+        "sheets": {"summary": "Summary", "violations": "Violations", "notices": "Notices",
+                   "warnings": "Data issues", "rules": "Rules"},
+        "marked": "Marked-",
+        "title": "Incompatible duties and permissions: check report",
+        "as_of": "As of", "inputs": "Input files", "ruleset": "Rule set",
+        "ruleset_value": "{n} rules: {ids}", "people": "People", "units": "Units",
+        "violations": "Violations", "counted": "of which counted", "notices": "Notices",
+        "warnings": "Data issues",
+        "assessment": "Assessment items at risk", "item": "Item", "item_value": "item {item}",
+        "item_title": "Assessment item", "points": "Points", "count": "Violations",
+        "rules": "Rules", "no_assessment": "None: no violation touches an assessment item.",
+        "by_severity": "By severity", "by_rule": "By rule", "by_unit": "By unit",
+        "severity": "Severity", "rule": "Rule", "rule_title": "Rule title", "unit": "Unit",
+        "chart": "Violations by rule", "legend": "Colours in the marked sheets",
+        "legend_items": {"high": "high-severity violation", "medium": "medium-severity violation",
+                         "low": "low-severity violation", "notice": "notice (e.g. due soon)",
+                         "warning": "data issue"},
+        "marked_note": "The 'Marked-' sheets are copies of the staffing sheets that were read; the "
+                       "cells behind each finding are filled and carry a comment.",
+        "no_mark": "No marked copy of {file} ({reason})",
+        "high": "high", "medium": "medium", "low": "low",
+        "no": "No.", "subject": "Subject", "kind": "Subject kind", "id": "ID number",
+        "message": "Message", "evidence": "Evidence", "status": "Status", "action": "Action taken",
+        "where": "Marked cell", "code": "Code", "file": "File", "sheet": "Sheet", "row": "Row",
+        "column": "Column", "rule_kind": "Kind", "description": "Description",
+        "source": "Source clause",
+        "subject_kinds": {"person": "person", "unit": "unit", "account": "account", "role": "role",
+                          "permission": "permission"},
+        "statuses": {"active": "waived", "expired": "waiver expired", "introduced": "introduced",
+                     "removed": "removed", "new": "new", "unchanged": "in baseline"},
+        "row_link": "row {row}",
+    },
+}
+
+# Excel's own "bad / neutral" palette, so the colours read as officers expect.
+MARK_FILL = {"high": "FFC7CE", "medium": "FFE699", "low": "FFF2CC", "notice": "DDEBF7",
+             "warning": "E4DFEC"}
+MARK_RANK = {"high": 5, "medium": 4, "low": 3, "notice": 2, "warning": 1}
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+THIN = Side(style="thin", color="BFBFBF")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+MAX_WIDTH = 60
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def fill(colour: str) -> PatternFill:
+    return PatternFill("solid", fgColor=colour)
+
+
+def text_width(value: object) -> int:
+    """How many columns of Excel's default font a value needs: CJK characters count double."""
+    if value is None:
+        return 0
+    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+                for line in str(value).split("\n")), default=0)
+
+
+def put(ws, row: int, column: int, value: object):
+    """Write a value so that Excel shows it and never runs it."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        # openpyxl took it for a formula; store it as a string, and tell Excel to keep it text
+        # when the officer edits the cell.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    base = SHEET_NAME_BAD.sub("_", name).strip("'") or "Sheet"
+    title, n = base[:31], 2
+    while title.lower() in taken:
+        suffix = f"({n})"
+        title, n = base[:31 - len(suffix)] + suffix, n + 1
+    taken.add(title.lower())
+    return title
+
+
+def assessment_rows(report: Report, lang: str) -> list[dict]:
+    """The assessment-table items that counted violations would lose points on."""
+    counts = Counter(v.rule_id for v in report.violations if v.counts)
+    items: dict[object, dict] = {}
+    for rule in report.rules:
+        a = dict(rule.assessment)
+        if not a or not counts[rule.id]:
+            continue
+        title = a.get("title")
+        entry = items.setdefault(a["item"], {
+            "item": a["item"], "title": title.get(lang) if hasattr(title, "get") else str(title or ""),
+            "points": a.get("points"), "rules": [], "count": 0})
+        entry["rules"].append(rule.id)
+        entry["count"] += counts[rule.id]
+    return [items[k] for k in sorted(items, key=lambda k: (not isinstance(k, int), str(k).zfill(6)))]
+
+
+def status_text(v: Violation, lang: str) -> str:
+    words = WORDS[lang]["statuses"]
+    parts = [v.waiver_status or "", v.change, v.baseline]
+    return "、".join(words.get(p, p) for p in parts if p) if lang == "zh" else \
+        ", ".join(words.get(p, p) for p in parts if p)
+
+
+def _table(ws, row: int, headers: list[str], rows: list[list], widths: dict[int, int],
+           first_column: int = 1) -> int:
+    """A bordered table with a coloured header; returns the next free row."""
+    for c, header in enumerate(headers):
+        cell = put(ws, row, first_column + c, header)
+        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, GRID
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        widths[first_column + c] = max(widths.get(first_column + c, 0), text_width(header))
+    for r, values in enumerate(rows, start=row + 1):
+        for c, value in enumerate(values):
+            cell = put(ws, r, first_column + c, value)
+            cell.border, cell.alignment = GRID, WRAP
+            widths[first_column + c] = max(widths.get(first_column + c, 0), text_width(value))
+    return row + len(rows) + 1
+
+
+def _set_widths(ws, widths: dict[int, int], minimum: int = 6) -> None:
+    for column, width in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = max(minimum, min(MAX_WIDTH, width + 2))
+
+
+def _print_setup(ws, title_rows: str | None = None) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+# ----------------------------------------------------------------------------- marked copies
+
+@dataclass
+class Mark:
+    rank: int
+    colour: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SheetMarks:
+    """What to fill and say in one copied sheet, keyed by (Excel row, column letter)."""
+
+    cells: dict[tuple[int, str], Mark] = field(default_factory=dict)
+    title: str = ""
+
+    def add(self, row: int, column: str | None, kind: str, note: str) -> None:
+        if column is None:
+            return
+        mark = self.cells.setdefault((row, column), Mark(0, ""))
+        if MARK_RANK[kind] > mark.rank:
+            mark.rank, mark.colour = MARK_RANK[kind], MARK_FILL[kind]
+        if note not in mark.notes:
+            mark.notes.append(note)
+
+
+@dataclass
+class SourceSheet:
+    file: str
+    sheet: str | None
+    header_row: int
+    grid: object                          # loaders.grid.Sheet
+    columns: dict[str, str]               # field -> column letter
+    data_start: int                       # first data row as Excel numbers it
+    row_index: dict[int, int]             # Excel row (or CSV line) -> grid row index
+    marks: SheetMarks = field(default_factory=SheetMarks)
+
+
+def _load_sources(report: Report, problems: list[tuple[str, str]]) -> dict[tuple, SourceSheet]:
+    """Read each staffing sheet again and find its columns, as the loader did."""
+    from ..loaders.grid import read_grid
+    from ..loaders.staffing import find_header
+
+    wanted: dict[str, list[tuple[str | None, int]]] = {}
+    for file, sheet, header_row in report.sheets:
+        wanted.setdefault(file, []).append((sheet, header_row))
+    sources: dict[tuple, SourceSheet] = {}
+    for file, sheets in wanted.items():
+        try:
+            grids = {g.name: g for g in read_grid(Path(file), file)}
+        except SodcheckError as exc:
+            problems.append((file, exc.text.en if False else exc.render("en")))
+            continue
+        for name, header_row in sheets:
+            grid = grids.get(name)
+            header = find_header(grid) if grid is not None else None
+            if header is None:
+                problems.append((file, name or ""))
+                continue
+            _, data_start, found = header
+            sources[(file, name)] = SourceSheet(
+                file, name, header_row, grid, {f: column_letter(c) for f, c in found.items()},
+                grid.row_numbers[data_start] if data_start < len(grid.row_numbers) else 10**9,
+                {n: i for i, n in enumerate(grid.row_numbers)})
+    return sources
+
+
+def _post_column(source: SourceSheet, row: int, post: str | None) -> str | None:
+    """The column of this row whose text the evidence quotes: post, custody, category or duties."""
+    index = source.row_index.get(row)
+    key = compact(post)
+    if index is not None and key:
+        for field_name in ("post", "custody", "category", "duties"):
+            letter = source.columns.get(field_name)
+            if letter is None:
+                continue
+            c = _letter_index(letter)
+            if key in compact(source.grid.text(index, c)):
+                return letter
+    return source.columns.get("post")
+
+
+def _letter_index(letter: str) -> int:
+    n = 0
+    for ch in letter:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _collect_marks(report: Report, sources: dict[tuple, SourceSheet], lang: str) -> None:
+    kinds = {r.id: r.kind for r in report.rules}
+    findings = [(v, v.severity) for v in report.violations] + [(v, "notice") for v in report.notices]
+    for v, kind in findings:
+        label = WORDS[lang]["notices"] if kind == "notice" else WORDS[lang][v.severity]
+        note = f"[{v.rule_id} {label}] {v.message.get(lang)}"
+        for e in v.evidence:
+            source = sources.get((e.file, e.sheet))
+            if source is None or e.row is None:
+                continue
+            marks = source.marks
+            marks.add(e.row, source.columns.get("name"), kind, note)
+            post_column = _post_column(source, e.row, e.post)
+            duty = report.duty_label(e.duty, lang)
+            marks.add(e.row, post_column, kind, f"{note}\n→ {e.post or ''} = {duty}" if e.post else note)
+            if kinds.get(v.rule_id) == "tenure":
+                marks.add(e.row, e.start_column or source.columns.get("post_start"), kind, note)
+            elif kinds.get(v.rule_id) in ("requires", "coverage"):
+                marks.add(e.row, e.staff_column or source.columns.get("staff_type"), kind, note)
+    for w in report.warnings:
+        source = sources.get((w.file, w.sheet))
+        if source is not None and w.row is not None:
+            source.marks.add(w.row, w.column, "warning", f"[{w.code}] {w.message.get(lang)}")
+
+
+def _copy_xlsx_sheet(src, dst) -> None:
+    """Values, styles, merged ranges, widths and heights, panes and print titles of one sheet."""
+    for rng in src.merged_cells.ranges:
+        dst.merge_cells(str(rng))
+    for row in src.iter_rows():
+        for c in row:
+            target = dst.cell(row=c.row, column=c.column)
+            if not isinstance(c, MergedCell) and not isinstance(target, MergedCell):
+                put(dst, c.row, c.column, c.value)
+                if c.comment is not None:
+                    target.comment = Comment(c.comment.text, c.comment.author or "")
+            if c.has_style:
+                target.font, target.fill = copy(c.font), copy(c.fill)
+                target.border, target.alignment = copy(c.border), copy(c.alignment)
+                target.number_format, target.protection = c.number_format, copy(c.protection)
+    for key, dim in src.column_dimensions.items():
+        target = dst.column_dimensions[key]
+        target.width, target.hidden = dim.width, dim.hidden
+        target.min, target.max = dim.min, dim.max
+    for key, dim in src.row_dimensions.items():
+        if dim.height is not None:
+            dst.row_dimensions[key].height = dim.height
+        dst.row_dimensions[key].hidden = dim.hidden
+    dst.sheet_format = copy(src.sheet_format)
+    dst.freeze_panes = src.freeze_panes
+    if src.print_title_rows:
+        dst.print_title_rows = src.print_title_rows
+    if src.print_title_cols:
+        dst.print_title_cols = src.print_title_cols
+    dst.page_setup.orientation = src.page_setup.orientation
+    dst.page_setup.paperSize = src.page_setup.paperSize
+    dst.page_setup.fitToWidth = src.page_setup.fitToWidth
+    dst.page_setup.fitToHeight = src.page_setup.fitToHeight
+    dst.sheet_properties.pageSetUpPr = copy(src.sheet_properties.pageSetUpPr)
+    dst.page_margins = copy(src.page_margins)
+    dst.sheet_view.showGridLines = src.sheet_view.showGridLines
+
+
+def _copy_grid(source: SourceSheet, dst) -> None:
+    """A plain copy of a CSV or xls sheet: values, merged ranges, a bold header, fitted widths."""
+    grid = source.grid
+    covered = {(r, c) for r0, c0, r1, c1 in grid.merged for r in range(r0, r1 + 1)
+               for c in range(c0, c1 + 1) if (r, c) != (r0, c0)}
+    widths: dict[int, int] = {}
+    header_index = source.row_index.get(source.header_row, 0)
+    data_index = source.row_index.get(source.data_start, header_index + 1)
+    for r, row in enumerate(grid.rows):
+        excel_row = source.row_index_to_excel(r) if hasattr(source, "row_index_to_excel") else r + 1
+        for c, cell in enumerate(row):
+            if (r, c) in covered or cell.value is None:
+                continue
+            target = put(dst, excel_row, c + 1, cell.value)
+            if header_index <= r < data_index:
+                target.font = Font(bold=True)
+            target.border = GRID
+            widths[c + 1] = max(widths.get(c + 1, 0), text_width(cell.value))
+    for r0, c0, r1, c1 in grid.merged:
+        if r1 > r0 or c1 > c0:
+            dst.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+    _set_widths(dst, widths)
+    dst.freeze_panes = f"A{data_index + 1}"
+
+
+def _mask_ids(source: SourceSheet, dst, row_of) -> None:
+    letter = source.columns.get("id_number")
+    if letter is None:
+        return
+    column = _letter_index(letter) + 1
+    for index, number in enumerate(source.grid.row_numbers):
+        if number < source.data_start:
+            continue
+        cell = dst.cell(row=row_of(number), column=column)
+        if isinstance(cell, MergedCell) or cell.value is None:
+            continue
+        value = cell.value
+        if isinstance(value, float):
+            value = f"{value:.0f}"
+        text = str(value).strip()
+        if text:
+            put(dst, cell.row, column, mask_id(text))
+
+
+def _apply_marks(source: SourceSheet, dst, row_of) -> None:
+    for (row, letter), mark in sorted(source.marks.cells.items()):
+        cell = dst.cell(row=row_of(row), column=_letter_index(letter) + 1)
+        if isinstance(cell, MergedCell):
+            # A merged unit cell: the value and the fill live in the top-left cell of the range.
+            for rng in dst.merged_cells.ranges:
+                if cell.coordinate in rng:
+                    cell = dst.cell(row=rng.min_row, column=rng.min_col)
+                    break
+        cell.fill = fill(mark.colour)
+        text = "\n".join(mark.notes)
+        if cell.comment is not None and cell.comment.author != "sodcheck":
+            text = cell.comment.text + "\n\n" + text
+        comment = Comment(text, "sodcheck")
+        lines = sum(1 + text_width(n) // 40 for n in text.split("\n"))
+        comment.width, comment.height = 320, min(400, 24 + 16 * lines)
+        cell.comment = comment
+
+
+def _marked_copies(wb, report: Report, lang: str, show_ids: bool, taken: set[str],
+                   problems: list[tuple[str, str]]) -> dict[tuple, tuple[str, object]]:
+    """Add the marked sheets; returns (file, sheet) -> (sheet title, Excel row -> copied row)."""
+    import openpyxl
+
+    from ..loaders.safety import check_zip
+
+    sources = _load_sources(report, problems)
+    _collect_marks(report, sources, lang)
+    made: dict[tuple, tuple[str, object]] = {}
+    books: dict[str, object] = {}
+    for (file, name), source in sources.items():
+        label = name if name is not None else Path(file).stem
+        title = sheet_title(WORDS[lang]["marked"] + label, taken)
+        dst = wb.create_sheet(title)
+        src = None
+        if name is not None and source.grid.row_numbers and Path(file).suffix.lower() in (".xlsx", ".xlsm"):
+            try:
+                if file not in books:
+                    check_zip(Path(file), file)
+                    books[file] = openpyxl.load_workbook(file, data_only=True)
+                src = books[file][name] if name in books[file].sheetnames else None
+            except (SodcheckError, OSError, KeyError, ValueError, TypeError) as exc:
+                problems.append((file, str(exc)))
+                src = None
+        if src is not None:
+            _copy_xlsx_sheet(src, dst)
+            row_of = int
+        else:
+            # CSV line numbers can skip (a quoted cell spanning lines); the copy is dense.
+            dense = {number: i + 1 for i, number in enumerate(source.grid.row_numbers)}
+            source.row_index_to_excel = lambda r, n=source.grid.row_numbers, d=dense: d[n[r]]
+            _copy_grid(source, dst)
+            row_of = dense.get
+        if not show_ids:
+            _mask_ids(source, dst, row_of)
+        _apply_marks(source, dst, row_of)
+        made[(file, name)] = (title, row_of)
+    return made
+
+
+def _link(cell, made: dict, file: str | None, sheet: str | None, row: int | None,
+          column: str | None, lang: str) -> None:
+    target = made.get((file, sheet))
+    if target is None or row is None:
+        return
+    title, row_of = target
+    copied = row_of(row)
+    if copied is None:
+        return
+    cell.value = f"{title} " + WORDS[lang]["row_link"].format(row=row)
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{title}'!{column or 'A'}{copied}")
+    cell.font = Font(color="0563C1", underline="single")
+
+
+# ----------------------------------------------------------------------------- sheets
+
+def _summary(ws, report: Report, lang: str, problems: list[tuple[str, str]], has_marked: bool) -> None:
+    w = WORDS[lang]
+    widths: dict[int, int] = {1: 14, 2: 30, 3: 10, 4: 10}
+    cell = put(ws, 1, 1, w["title"])
+    cell.font = Font(bold=True, size=16)
+    ws.row_dimensions[1].height = 28
+    rule_ids = [r.id for r in report.rules]
+    facts = [(w["as_of"], report.as_of.isoformat()),
+             (w["inputs"], "\n".join(report.inputs)),
+             (w["ruleset"], w["ruleset_value"].format(n=len(rule_ids), ids=", ".join(rule_ids)))]
+    if report.stat("people") is not None:
+        facts.append((w["people"], report.stat("people")))
+    if report.stat("units") is not None:
+        facts.append((w["units"], report.stat("units")))
+    facts += [(w["violations"], len(report.violations)),
+              (w["counted"], sum(1 for v in report.violations if v.counts)),
+              (w["notices"], len(report.notices)), (w["warnings"], len(report.warnings))]
+    row = 3
+    for key, value in facts:
+        put(ws, row, 1, key).font = Font(bold=True)
+        cell = put(ws, row, 2, value)
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=5)
+        lines = str(value).count("\n") + 1 + text_width(value) // 70
+        if lines > 1:
+            ws.row_dimensions[row].height = 15 * lines
+        row += 1
+
+    row += 1
+    put(ws, row, 1, w["assessment"]).font = Font(bold=True, size=12)
+    row += 1
+    items = assessment_rows(report, lang)
+    if items:
+        row = _table(ws, row, [w["item"], w["item_title"], w["points"], w["count"], w["rules"]],
+                     [[w["item_value"].format(item=i["item"]), i["title"], i["points"], i["count"],
+                       ", ".join(i["rules"])] for i in items], widths)
+        for r in range(row - len(items), row):
+            ws.cell(row=r, column=1).fill = fill(MARK_FILL["high"])
+    else:
+        put(ws, row, 1, w["no_assessment"])
+        row += 1
+
+    row += 1
+    put(ws, row, 1, w["by_severity"]).font = Font(bold=True, size=12)
+    row += 1
+    severity_rows = [[w[s], sum(1 for v in report.violations if v.severity == s)] for s in SEVERITIES]
+    row = _table(ws, row, [w["severity"], w["count"]], severity_rows, widths)
+    for r, s in zip(range(row - 3, row), SEVERITIES):
+        ws.cell(row=r, column=1).fill = fill(MARK_FILL[s])
+
+    row += 1
+    put(ws, row, 1, w["by_rule"]).font = Font(bold=True, size=12)
+    row += 1
+    by_rule = Counter(v.rule_id for v in report.violations)
+    rule_rows = [[r.id, r.title.get(lang), w[r.severity], by_rule[r.id]] for r in report.rules
+                 if by_rule[r.id]]
+    rule_header = row
+    row = _table(ws, row, [w["rule"], w["rule_title"], w["severity"], w["count"]], rule_rows, widths)
+
+    row += 1
+    put(ws, row, 1, w["by_unit"]).font = Font(bold=True, size=12)
+    row += 1
+    units = Counter(v.subject.unit or "" for v in report.violations)
+    notices = Counter(v.subject.unit or "" for v in report.notices)
+    row = _table(ws, row, [w["unit"], w["violations"], w["notices"]],
+                 [[u, units[u], notices[u]] for u in sorted(set(units) | set(notices))], widths)
+
+    row += 1
+    put(ws, row, 1, w["legend"]).font = Font(bold=True, size=12)
+    row += 1
+    for kind in ("high", "medium", "low", "notice", "warning"):
+        put(ws, row, 1, "").fill = fill(MARK_FILL[kind])
+        ws.cell(row=row, column=1).border = GRID
+        put(ws, row, 2, w["legend_items"][kind])
+        row += 1
+    if has_marked:
+        put(ws, row, 1, w["marked_note"])
+        row += 1
+    for file, reason in problems:
+        put(ws, row, 1, w["no_mark"].format(file=file, reason=reason)).font = Font(color="C00000")
+        row += 1
+
+    _set_widths(ws, widths)
+    if rule_rows:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.style = 10
+        chart.title = w["chart"]
+        chart.legend = None
+        chart.varyColors = False
+        data = Reference(ws, min_col=4, min_row=rule_header, max_row=rule_header + len(rule_rows))
+        cats = Reference(ws, min_col=1, min_row=rule_header + 1, max_row=rule_header + len(rule_rows))
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        chart.series[0].graphicalProperties.solidFill = "C0504D"
+        chart.x_axis.delete = False   # openpyxl hides both axes by default; Excel then shows none
+        chart.y_axis.delete = False
+        chart.y_axis.majorGridlines = None
+        chart.y_axis.numFmt = "0"
+        chart.x_axis.scaling.orientation = "maxMin"  # first rule on top, as in the table
+        chart.width, chart.height = 16, max(6, 1.1 * len(rule_rows) + 2.5)
+        ws.add_chart(chart, "G3")
+    _print_setup(ws)
+
+
+def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: dict,
+                    severity_fill: bool) -> None:
+    w = WORDS[lang]
+    headers = [w["no"], w["severity"], w["rule"], w["rule_title"], w["kind"], w["subject"], w["id"],
+               w["unit"], w["message"], w["evidence"], w["where"], w["status"], w["action"]]
+    rows = []
+    for n, v in enumerate(items, start=1):
+        rule = report.rule(v.rule_id)
+        rows.append([n, w[v.severity], v.rule_id, rule.title.get(lang) if rule else "",
+                     w["subject_kinds"].get(v.subject.kind, v.subject.kind), v.subject.name,
+                     (v.subject.id if show_ids else mask_id(v.subject.id)) or "",
+                     v.subject.unit or "", v.message.get(lang),
+                     "\n".join(evidence_line(e, report, lang) for e in v.evidence), "",
+                     status_text(v, lang), ""])
+    widths: dict[int, int] = {}
+    _table(ws, 1, headers, rows, widths)
+    for r, v in enumerate(items, start=2):
+        ws.cell(row=r, column=2).fill = fill(MARK_FILL[v.severity if severity_fill else "notice"])
+        first = next((e for e in v.evidence if e.row is not None), None)
+        if first is not None:
+            _link(ws.cell(row=r, column=11), made, first.file, first.sheet, first.row, None, lang)
+    widths[11] = max(widths.get(11, 0), 24 if made else 8)
+    widths[13] = max(widths.get(13, 0), 20)
+    _set_widths(ws, widths)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
+    _print_setup(ws, "1:1")
+
+
+def _warnings_sheet(ws, warnings: tuple[DataWarning, ...], lang: str, made: dict) -> None:
+    w = WORDS[lang]
+    headers = [w["no"], w["code"], w["file"], w["sheet"], w["row"], w["column"], w["message"], w["where"]]
+    rows = [[n, x.code, x.file or "", x.sheet or "", x.row if x.row is not None else "",
+             x.column or "", x.message.get(lang), ""] for n, x in enumerate(warnings, start=1)]
+    widths: dict[int, int] = {}
+    _table(ws, 1, headers, rows, widths)
+    for r, x in enumerate(warnings, start=2):
+        ws.cell(row=r, column=2).fill = fill(MARK_FILL["warning"])
+        _link(ws.cell(row=r, column=8), made, x.file, x.sheet, x.row, x.column, lang)
+    widths[8] = max(widths.get(8, 0), 24 if made else 8)
+    _set_widths(ws, widths)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
+    _print_setup(ws, "1:1")
+
+
+def _rules_sheet(ws, report: Report, lang: str) -> None:
+    w = WORDS[lang]
+    counts = Counter(v.rule_id for v in report.violations)
+    headers = [w["rule"], w["rule_kind"], w["severity"], w["rule_title"], w["description"],
+               w["source"], w["item"], w["points"], w["count"]]
+    rows = []
+    for rule in report.rules:
+        a = dict(rule.assessment)
+        title = a.get("title")
+        item = ""
+        if a:
+            item = w["item_value"].format(item=a["item"])
+            if title is not None:
+                item += " " + (title.get(lang) if hasattr(title, "get") else str(title))
+        rows.append([rule.id, rule.kind, w[rule.severity], rule.title.get(lang),
+                     rule.description.get(lang) if rule.description else "", rule.source, item,
+                     a.get("points", ""), counts[rule.id]])
+    widths: dict[int, int] = {}
+    _table(ws, 1, headers, rows, widths)
+    _set_widths(ws, widths)
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
+    _print_setup(ws, "1:1")
+
+
+def build(report: Report, lang: str = "en", show_ids: bool = False) -> Workbook:
+    w = WORDS[lang]
+    wb = Workbook()
+    summary = wb.active
+    summary.title = w["sheets"]["summary"]
+    taken = {summary.title.lower()}
+    sheets = {key: wb.create_sheet(sheet_title(w["sheets"][key], taken))
+              for key in ("violations", "notices", "warnings", "rules")}
+    problems: list[tuple[str, str]] = []
+    made = _marked_copies(wb, report, lang, show_ids, taken, problems)
+    _summary(summary, report, lang, problems, bool(made))
+    _findings_sheet(sheets["violations"], report.violations, report, lang, show_ids, made, True)
+    _findings_sheet(sheets["notices"], report.notices, report, lang, show_ids, made, False)
+    _warnings_sheet(sheets["warnings"], report.warnings, lang, made)
+    _rules_sheet(sheets["rules"], report, lang)
+    wb.properties.creator = "sodcheck"
+    wb.properties.title = w["title"]
+    return wb
+
+
+def render(report: Report, options) -> bytes:
+    buffer = io.BytesIO()
+    build(report, options.lang, options.show_ids).save(buffer)
+    return buffer.getvalue()
