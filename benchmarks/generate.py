@@ -27,7 +27,7 @@ Data model (same at every scale, only the sizes change):
     (levels 0..4), and 0.6 % of them bundle two roles of an incompatible pair. Three
     "admin" roles carry 400+ permissions across 30 modules; ~20 roles in all exceed 300.
   * Accounts pick ~10 roles each from a skewed popularity distribution; roles carrying a
-    duty are kept out of its tail. Full scale gives 2-4.5 % violating accounts and a few
+    duty are kept out of its tail. Full scale gives 2.5-5 % violating accounts and a few
     dozen violating roles, depending on the seed.
 
 All randomness comes from numpy's Generator seeded with --seed, one independent stream

@@ -15,7 +15,7 @@ import click
 from . import __version__
 from .model import SEVERITY_RANK, Report, SodcheckError, Text
 from .pipeline import CheckRequest, parse_change, run
-from .report import FORMATS, RenderOptions, render
+from .report import BINARY_FORMATS, FORMATS, RenderOptions, render
 from .ruleset import load_ruleset, parse_file, rule_files
 
 
@@ -73,6 +73,16 @@ def progress_bar():
         yield lambda stage: bar.update(task, description=f"sodcheck: {stage}")
 
 
+def refuse_terminal(fmt: str | None, output: str | None, lang: str) -> None:
+    """A binary format needs -o: on a terminal it is garbage, and the officer wants a file."""
+    if fmt is None or (output not in (None, "-")) or (output == "-" and not sys.stdout.isatty()):
+        return
+    raise click.UsageError(
+        f"{fmt} 是二进制格式，不能输出到终端；请用 -o 指定文件，例如 -o 检查报告.{fmt}" if lang == "zh" else
+        f"{fmt} is a binary format and is not written to a terminal; give a file with -o, "
+        f"e.g. -o report.{fmt}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sodcheck")
 def cli() -> None:
@@ -103,6 +113,7 @@ def check(staff, perms, rules, include_disabled, grants, revokes, as_of, fmt, ou
           show_ids) -> None:
     """Check the inputs against the built-in and given rules."""
     lang = lang or default_lang()
+    refuse_terminal(fmt if fmt in BINARY_FORMATS else None, output, lang)
     request = CheckRequest(staff=list(staff), perms=list(perms), rules=list(rules), as_of=as_of,
                            include_disabled=include_disabled,
                            grants=[parse_change(g) for g in grants],
@@ -147,6 +158,40 @@ def rules_validate(paths) -> None:
     ruleset = load_ruleset(list(paths))
     click.echo(f"ok: {len(files)} file(s), {len(ruleset.rules)} rules, "
                f"{len(ruleset.taxonomy.duties)} duties")
+
+
+@cli.command()
+@click.option("-o", "--output", metavar="FILE", required=True,
+              help="Write the blank workbook here (xlsx).")
+@click.option("--lang", type=click.Choice(["zh", "en"]),
+              help="Language of the instructions and headers (default: from LANG).")
+def template(output, lang) -> None:
+    """Write a blank Annex 2 staffing workbook (附件2) with dropdowns and one example row."""
+    from .template import render_template
+
+    lang = lang or default_lang()
+    refuse_terminal("xlsx", output, lang)
+    write_output(render_template(lang), output)
+    if output != "-":
+        click.echo(f"已写入 {output}" if lang == "zh" else f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; keep the default behind a reverse proxy.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--token", envvar="SODCHECK_TOKEN", metavar="TOKEN",
+              help="Require this access token on every request (or set SODCHECK_TOKEN).")
+@click.option("--max-upload-mb", default=20.0, show_default=True, type=click.FloatRange(0.1, 1024),
+              help="Largest upload per check, all files together.")
+@click.option("--rules", "rules", multiple=True, metavar="PATH",
+              help="Office rule file (YAML) or folder added to every check. Repeatable.")
+def serve(host, port, token, max_upload_mb, rules) -> None:
+    """Run the upload page: officers check their sheets in a browser; nothing is kept."""
+    from .web.app import serve as run_server
+
+    run_server(host=host, port=port, token=token or None, max_upload_mb=max_upload_mb,
+               rules=list(rules))
 
 
 def main(argv: list[str] | None = None) -> None:

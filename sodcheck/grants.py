@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -19,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .holders import HolderTable, duty_columns, upward
+from .holders import HolderTable, duty_columns
 from .loaders.permissions import PermissionData, status_active
 from .model import DataWarning, Evidence, Subject, Text
 from .taxonomy import Taxonomy
@@ -62,9 +63,10 @@ def _match_any(values: pa.Array, globs: tuple[str, ...]) -> np.ndarray:
 
 
 def classify_permissions(taxonomy: Taxonomy, columns: dict[str, int], codes: list[str],
-                         names: list[str]) -> np.ndarray:
-    """direct[p, column]: permission p carries that duty (not yet expanded upwards).
-    A user mapping of a permission replaces the built-in name mappings for it."""
+                         names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(direct, chosen): direct[p, column] says permission p carries that duty (not yet expanded
+    upwards); chosen[p, entry] says which permission_duties entry gave it. A user mapping of a
+    permission replaces the built-in name mappings for it."""
     entries = taxonomy.permission_patterns
     code_array = pa.array(codes, type=pa.string())
     name_array = pa.array([compact(n) for n in names], type=pa.string())
@@ -75,14 +77,25 @@ def classify_permissions(taxonomy: Taxonomy, columns: dict[str, int], codes: lis
     user = np.array([e.user for e in entries], dtype=bool)
     user_hit = hits[:, user].any(axis=1) if user.any() else np.zeros(len(codes), dtype=bool)
     chosen = hits & np.where(user_hit[:, None], user[None, :], ~user[None, :])
-    entry_duty = np.zeros((len(entries), len(columns)), dtype=bool)
+    direct = np.zeros((len(codes), len(columns)), dtype=bool)
     for j, entry in enumerate(entries):
-        entry_duty[j, columns[entry.duty]] = True
-    return (chosen.astype(np.uint8) @ entry_duty.astype(np.uint8)) > 0
+        direct[:, columns[entry.duty]] |= chosen[:, j]
+    return direct, chosen
+
+
+def expand_up(taxonomy: Taxonomy, columns: dict[str, int], direct: np.ndarray) -> np.ndarray:
+    """Holding a duty means holding every duty above it too (column-wise OR; no matrix product)."""
+    held = direct.copy()
+    for duty, col in columns.items():
+        for above in taxonomy.above(duty):
+            if above != duty:
+                held[:, columns[above]] |= direct[:, col]
+    return held
 
 
 def _pack(matrix: np.ndarray) -> np.ndarray:
-    return np.packbits(matrix, axis=1) if matrix.size else np.zeros((len(matrix), 1), dtype=np.uint8)
+    return np.packbits(matrix, axis=1) if matrix.size else \
+        np.zeros((len(matrix), (matrix.shape[1] + 7) // 8 or 1), dtype=np.uint8)
 
 
 def _or_groups(bits: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
@@ -90,11 +103,32 @@ def _or_groups(bits: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
     out = np.zeros((groups, bits.shape[1]), dtype=bits.dtype)
     if len(group) == 0:
         return out
-    order = np.argsort(group, kind="stable")
-    sorted_group = group[order]
+    if np.all(group[1:] >= group[:-1]):
+        sorted_group, sorted_bits = group, bits    # exports usually come sorted by account already
+    else:
+        order = np.argsort(group, kind="stable")
+        sorted_group, sorted_bits = group[order], bits[order]
     starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-    out[sorted_group[starts]] = np.bitwise_or.reduceat(bits[order], starts, axis=0)
+    out[sorted_group[starts]] = np.bitwise_or.reduceat(sorted_bits, starts, axis=0)
     return out
+
+
+class Grouped:
+    """Rows grouped by an integer key (role, account) without a Python object per row:
+    one argsort, then slices. get(key) -> [(value, file, row)]."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray, files: np.ndarray, rows: np.ndarray,
+                 size: int):
+        order = np.argsort(keys, kind="stable")
+        self.values, self.files, self.rows = values[order], files[order], rows[order]
+        self.offsets = np.searchsorted(keys[order], np.arange(size + 1))
+
+    def get(self, key: int) -> list[tuple[int, int, int]]:
+        lo, hi = self.offsets[key], self.offsets[key + 1]
+        return list(zip(self.values[lo:hi].tolist(), self.files[lo:hi].tolist(), self.rows[lo:hi].tolist()))
+
+    def values_of(self, key: int) -> np.ndarray:
+        return self.values[self.offsets[key]:self.offsets[key + 1]]
 
 
 @dataclass
@@ -109,9 +143,10 @@ class GrantGraph:
     permissions: list[str]
     perm_index: dict[str, int]
     perm_direct: np.ndarray            # permission x duty column, direct duties
+    perm_entries: np.ndarray           # permission x permission_duties entry that mapped it
     role_closure: np.ndarray           # role x packed duty bits, through includes
     includes: nx.DiGraph
-    role_perm_rows: dict[int, list[tuple[int, int, int]]]   # role -> [(perm, file, row)]
+    role_perm_rows: Grouped                                  # role -> [(perm, file, row)]
     include_rows: dict[tuple[int, int], tuple[int, int]]     # (role, included) -> (file, row)
     cycles: list[list[str]] = field(default_factory=list)
     defined: set[str] = field(default_factory=set)
@@ -119,6 +154,24 @@ class GrantGraph:
     def __post_init__(self) -> None:
         self._masks: dict[str, np.ndarray] = {}
         self._paths: dict[tuple[int, str], tuple] = {}
+        self._matches: dict[int, tuple] = {}
+
+    def match(self, perm: int, duty: str) -> tuple[str, str | None]:
+        """(duty, glob) that classified a permission under a rule duty, for evidence."""
+        key = (perm, duty)
+        if key not in self._matches:
+            below = self.taxonomy.below(duty)
+            code = self.permissions[perm]
+            name = compact(self.data.catalogue.get(code, ""))
+            self._matches[key] = (duty, None)
+            for j in np.flatnonzero(self.perm_entries[perm]):
+                entry = self.taxonomy.permission_patterns[j]
+                if entry.duty in below:
+                    glob = entry.matches_code(code)
+                    how = f"code {glob}" if glob else f"name {entry.matches_name(name)}"
+                    self._matches[key] = (entry.duty, how)
+                    break
+        return self._matches[key]
 
     def _perms_for(self, duty: str) -> np.ndarray:
         """Which permissions carry this duty or one below it."""
@@ -142,11 +195,13 @@ class GrantGraph:
         queue = deque([(role, (role,))])
         while queue:
             current, chain = queue.popleft()
-            for perm, file, row in self.role_perm_rows.get(current, ()):
-                if wanted[perm]:
-                    if len(chain) > 1:
-                        file, row = self.include_rows[(chain[0], chain[1])]
-                    found.append((chain, perm, file, row))
+            perms = self.role_perm_rows.values_of(current)
+            if wanted[perms].any():
+                for perm, file, row in self.role_perm_rows.get(current):
+                    if wanted[perm]:
+                        if len(chain) > 1:
+                            file, row = self.include_rows[(chain[0], chain[1])]
+                        found.append((chain, perm, file, row))
             for nxt in sorted(self.includes.successors(current)):
                 if nxt not in seen:
                     seen.add(nxt)
@@ -162,7 +217,10 @@ class GrantGraph:
         for perm, file, row in direct:
             if wanted[perm]:
                 paths.append((head + (f"permission:{self.permissions[perm]}",), perm, file, row))
+        byte, bit = divmod(self.columns[duty], 8)
         for role, file, row in starts:
+            if not self.role_closure[role, byte] & (0x80 >> bit):
+                continue  # this role cannot lead to the duty: skip the path search
             for chain, perm, f2, r2 in self.role_paths(role, duty):
                 path = head + tuple(f"role:{self.roles[r]}" for r in chain) + \
                     (f"permission:{self.permissions[perm]}",)
@@ -173,76 +231,89 @@ class GrantGraph:
         evidence = []
         for i, (path, perm, file, row) in enumerate(shown):
             code = self.permissions[perm]
-            name = self.data.catalogue.get(code, "")
-            below = self.taxonomy.below(duty)
-            match = next((m for m in self.taxonomy.classify_permission(code, name) if m.duty in below),
-                         None)
+            held, how = self.match(perm, duty)
             evidence.append(Evidence(
                 file=self.data.files[file] if file is not None and file >= 0 else None, row=row,
-                post=name or None, duty=match.duty if match else duty,
-                pattern=match.pattern if match else None, permission=code, path=path,
+                post=self.data.catalogue.get(code) or None, duty=held, pattern=how, permission=code, path=path,
                 more_paths=rest if i == len(shown) - 1 else 0))
         return evidence
 
 
-def _codes(series: pd.Series | None) -> list[str]:
-    return [] if series is None else series.astype(str).tolist()
+def _frame(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    if frame is not None:
+        return frame
+    return pd.DataFrame({c: pd.Series(dtype="string" if c not in ("file", "row") else "int64") for c in columns})
+
+
+def _arrow(series: pd.Series) -> pa.ChunkedArray:
+    """The column as Arrow strings; zero-copy for the Arrow-backed columns the loaders make."""
+    array = series.array
+    data = array.__arrow_array__() if hasattr(array, "__arrow_array__") else \
+        pa.array(series.astype(object).where(series.notna(), None).tolist(), type=pa.string())
+    if isinstance(data, pa.Array):
+        data = pa.chunked_array([data])
+    return data.cast(pa.string()) if data.type != pa.string() else data
+
+
+def _unique(*series: pd.Series) -> list[str]:
+    chunks = [chunk for s in series for chunk in _arrow(s).chunks]
+    values = pc.unique(pa.chunked_array(chunks, type=pa.string())).drop_null()
+    return sorted(values.to_pylist())
+
+
+def _positions(series: pd.Series, codes: list[str]) -> np.ndarray:
+    """Index of each value in codes (-1 where absent), by a hash join in Arrow, not Python."""
+    found = pc.index_in(_arrow(series), value_set=pa.array(codes, type=pa.string()))
+    return found.fill_null(-1).to_numpy().astype(np.int64) if len(series) else np.zeros(0, np.int64)
+
+
+def _ints(series: pd.Series) -> np.ndarray:
+    return series.to_numpy(dtype=np.int64, na_value=-1)
 
 
 def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWarning]) -> GrantGraph:
     columns = duty_columns(taxonomy)
-    rp = data.role_permissions if data.role_permissions is not None else \
-        pd.DataFrame(columns=["role", "permission", "file", "row"])
-    ri = data.role_includes if data.role_includes is not None else \
-        pd.DataFrame(columns=["role", "includes", "file", "row"])
-    ar = data.account_roles if data.account_roles is not None else \
-        pd.DataFrame(columns=["account", "role", "file", "row"])
-    direct = data.direct if data.direct is not None else \
-        pd.DataFrame(columns=["account", "permission", "file", "row"])
+    rp = _frame(data.role_permissions, ["role", "permission", "file", "row"])
+    ri = _frame(data.role_includes, ["role", "includes", "file", "row"])
+    ar = _frame(data.account_roles, ["account", "role", "file", "row"])
+    direct = _frame(data.direct, ["account", "permission", "file", "row"])
 
-    defined = set(_codes(rp["role"])) | set(_codes(ri["role"])) | set(data.role_names)
-    roles = sorted(defined | set(_codes(ri["includes"])) | set(_codes(ar["role"])))
-    role_index = {r: i for i, r in enumerate(roles)}
-    permissions = sorted(set(_codes(rp["permission"])) | set(_codes(direct["permission"]))
-                         | set(data.catalogue))
-    perm_index = {p: i for i, p in enumerate(permissions)}
+    defined = set(_unique(rp["role"], ri["role"])) | set(data.role_names)
+    roles = sorted(defined | set(_unique(ri["includes"], ar["role"])))
+    permissions = sorted(set(_unique(rp["permission"], direct["permission"])) | set(data.catalogue))
 
     _warn_undefined(data, ar, ri, defined, warnings)
 
-    perm_direct = classify_permissions(taxonomy, columns, permissions,
-                                       [data.catalogue.get(p, "") for p in permissions])
-    perm_bits = _pack(perm_direct @ upward(taxonomy, columns).astype(np.uint8) > 0) \
-        if len(permissions) else np.zeros((0, (len(columns) + 7) // 8), dtype=np.uint8)
+    perm_direct, perm_entries = classify_permissions(taxonomy, columns, permissions,
+                                                     [data.catalogue.get(p, "") for p in permissions])
+    perm_bits = _pack(expand_up(taxonomy, columns, perm_direct))
 
-    rp_role = np.array([role_index[r] for r in _codes(rp["role"])], dtype=np.int64)
-    rp_perm = np.array([perm_index[p] for p in _codes(rp["permission"])], dtype=np.int64)
-    own = _or_groups(perm_bits[rp_perm] if len(rp_perm) else np.zeros((0, perm_bits.shape[1]), np.uint8),
-                     rp_role, len(roles))
+    rp_role = _positions(rp["role"], roles)
+    rp_perm = _positions(rp["permission"], permissions)
+    own = _or_groups(perm_bits[rp_perm], rp_role, len(roles))
 
     graph = nx.DiGraph()
     graph.add_nodes_from(range(len(roles)))
     include_rows: dict[tuple[int, int], tuple[int, int]] = {}
-    for role, inc, file, row in zip(_codes(ri["role"]), _codes(ri["includes"]), ri["file"], ri["row"]):
-        edge = (role_index[role], role_index[inc])
-        graph.add_edge(*edge)
-        include_rows.setdefault(edge, (int(file), int(row)))
+    for role, inc, file, row in zip(_positions(ri["role"], roles).tolist(),
+                                    _positions(ri["includes"], roles).tolist(),
+                                    _ints(ri["file"]).tolist(), _ints(ri["row"]).tolist()):
+        graph.add_edge(role, inc)
+        include_rows.setdefault((role, inc), (file, row))
 
     closure, cycles = _closure(graph, own)
     for cycle in cycles:
         names = [roles[i] for i in cycle]
-        first = include_rows.get((cycle[0], next(iter(sorted(graph.successors(cycle[0]))))), (None, None))
+        file, row = include_rows.get((cycle[0], min(graph.successors(cycle[0]))), (None, None))
         warnings.append(DataWarning(
-            "ROLE-CYCLE", data.files[first[0]] if first[0] is not None else None, None, first[1], None,
+            "ROLE-CYCLE", data.files[file] if file is not None else None, None, row, None,
             Text(f"角色包含关系成环：{' → '.join(names + names[:1])}；按环上各角色权限的并集计算",
                  f"role includes form a cycle: {' → '.join(names + names[:1])}; evaluated as the "
                  "union of the roles on the cycle")))
-
-    role_perm_rows: dict[int, list[tuple[int, int, int]]] = {}
-    for role, perm, file, row in zip(rp_role.tolist(), rp_perm.tolist(), rp["file"], rp["row"]):
-        role_perm_rows.setdefault(role, []).append((perm, int(file), int(row)))
-    return GrantGraph(data, taxonomy, columns, roles, role_index, permissions, perm_index, perm_direct,
-                      closure, graph, role_perm_rows, include_rows, [[roles[i] for i in c] for c in cycles],
-                      defined)
+    role_perm_rows = Grouped(rp_role, rp_perm, _ints(rp["file"]), _ints(rp["row"]), len(roles))
+    return GrantGraph(data, taxonomy, columns, roles, {r: i for i, r in enumerate(roles)}, permissions,
+                      {p: i for i, p in enumerate(permissions)}, perm_direct, perm_entries, closure, graph,
+                      role_perm_rows, include_rows, [[roles[i] for i in c] for c in cycles], defined)
 
 
 def _closure(graph: nx.DiGraph, own: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
@@ -257,10 +328,9 @@ def _closure(graph: nx.DiGraph, own: np.ndarray) -> tuple[np.ndarray, list[list[
         for succ in condensed.successors(comp):
             bits |= comp_bits[succ]
         comp_bits[comp] = bits
-    closure = np.zeros_like(own)
     mapping = condensed.graph["mapping"]
-    for role, comp in mapping.items():
-        closure[role] = comp_bits[comp]
+    closure = comp_bits[np.array([mapping[r] for r in range(len(own))], dtype=np.int64)] \
+        if len(own) else own
     cycles = [sorted(members[c]) for c in condensed if len(members[c]) > 1]
     cycles += [[n] for n in graph.nodes if graph.has_edge(n, n)]
     return closure, sorted(cycles)
@@ -270,12 +340,15 @@ def _warn_undefined(data: PermissionData, ar: pd.DataFrame, ri: pd.DataFrame, de
                     warnings: list[DataWarning]) -> None:
     if not defined:
         return  # only account-role links were given: no role definitions to check against
+    known = sorted(defined)
     reported = 0
     for frame, column in ((ar, "role"), (ri, "includes")):
-        missing = frame.loc[~frame[column].isin(list(defined))].drop_duplicates(column)
-        for role, file, row in zip(_codes(missing[column]), missing["file"], missing["row"]):
+        missing = frame.loc[_positions(frame[column], known) < 0].drop_duplicates(column)
+        for role, file, row in zip(missing[column].tolist(), _ints(missing["file"]).tolist(),
+                                   _ints(missing["row"]).tolist()):
             if reported < 50:
-                warnings.append(DataWarning("ROLE-UNDEFINED", data.files[int(file)], None, int(row), None,
+                warnings.append(DataWarning("ROLE-UNDEFINED", data.files[file] if file >= 0 else None,
+                                            None, row, None,
                                             Text(f"角色 {role} 在任何文件中都没有定义（无功能、无包含关系）",
                                                  f"role {role} is not defined by any file "
                                                  "(no permissions, no includes)")))
@@ -288,59 +361,62 @@ def _warn_undefined(data: PermissionData, ar: pd.DataFrame, ri: pd.DataFrame, de
 @dataclass
 class Accounts:
     codes: list[str]
-    info: pd.DataFrame                # indexed by account code: name, id_number, unit, status
+    columns: dict[str, list]          # name, id_number, unit, file, row: lists aligned with codes
     active: np.ndarray
     bits: np.ndarray                  # packed duty bits per account
-    starts: dict[int, list[tuple[int, int, int]]]   # account -> [(role, file, row)]
-    direct: dict[int, list[tuple[int, int, int]]]   # account -> [(permission, file, row)]
+    starts: Grouped                   # account -> [(role, file, row)]
+    direct: Grouped                   # account -> [(permission, file, row)]
+
+
+def _statuses(values: list, files: list, rows: list, codes: list[str], data: PermissionData,
+              warnings: list[DataWarning]) -> np.ndarray:
+    """Active unless the status says disabled; an unknown status is a warning and counts as active."""
+    active = np.ones(len(values), dtype=bool)
+    meaning = {v: status_active(v) for v in set(values) if v is not None}
+    unknown = 0
+    for i, value in enumerate(values):
+        state = meaning.get(value)
+        if state is False:
+            active[i] = False
+        elif state is None and value is not None:
+            unknown += 1
+            if unknown <= 20:
+                warnings.append(DataWarning(
+                    "STATUS-UNKNOWN", data.files[files[i]] if files[i] is not None else None, None, rows[i],
+                    None, Text(f"账号 {codes[i]} 的状态“{value}”无法识别，按正常处理",
+                               f"account {codes[i]}: status {value!r} not understood; treated as active")))
+    return active
 
 
 def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
     data = graph.data
-    ar = data.account_roles if data.account_roles is not None else \
-        pd.DataFrame(columns=["account", "role", "file", "row"])
-    direct = data.direct if data.direct is not None else \
-        pd.DataFrame(columns=["account", "permission", "file", "row"])
-    info = data.accounts.set_index("account") if data.accounts is not None else pd.DataFrame()
-    codes = sorted(set(_codes(ar["account"])) | set(_codes(direct["account"])) |
-                   set(info.index.astype(str) if len(info) else []))
-    index = pd.Index(codes)
-    width = graph.role_closure.shape[1]
-    ar_acc = index.get_indexer(ar["account"].astype(str)) if len(ar) else np.zeros(0, np.int64)
-    ar_role = np.array([graph.role_index[r] for r in _codes(ar["role"])], dtype=np.int64)
-    bits = _or_groups(graph.role_closure[ar_role] if len(ar_role) else np.zeros((0, width), np.uint8),
-                      ar_acc, len(codes))
-    d_acc = index.get_indexer(direct["account"].astype(str)) if len(direct) else np.zeros(0, np.int64)
-    d_perm = np.array([graph.perm_index[p] for p in _codes(direct["permission"])], dtype=np.int64)
+    ar = _frame(data.account_roles, ["account", "role", "file", "row"])
+    direct = _frame(data.direct, ["account", "permission", "file", "row"])
+    info = _frame(data.accounts, ["account", "file", "row"])
+    codes = _unique(ar["account"], direct["account"], info["account"])
+    ar_acc = _positions(ar["account"], codes)
+    ar_role = _positions(ar["role"], graph.roles)
+    bits = _or_groups(graph.role_closure[ar_role], ar_acc, len(codes))
+    d_acc = _positions(direct["account"], codes)
+    d_perm = _positions(direct["permission"], graph.permissions)
     if len(d_perm):
-        perm_bits = _pack(graph.perm_direct @ upward(graph.taxonomy, graph.columns).astype(np.uint8) > 0)
+        perm_bits = _pack(expand_up(graph.taxonomy, graph.columns, graph.perm_direct))
         bits |= _or_groups(perm_bits[d_perm], d_acc, len(codes))
 
-    active = np.ones(len(codes), dtype=bool)
-    if "status" in info.columns:
-        statuses = info["status"].reindex(index)
-        unknown = 0
-        for i, value in enumerate(statuses.tolist()):
-            state = status_active(None if pd.isna(value) else str(value))
-            if state is False:
-                active[i] = False
-            elif state is None and not pd.isna(value):
-                unknown += 1
-                if unknown <= 20:
-                    row = info.loc[codes[i]]
-                    warnings.append(DataWarning("STATUS-UNKNOWN", data.files[int(row["file"])], None,
-                                                int(row["row"]), None,
-                                                Text(f"账号 {codes[i]} 的状态“{value}”无法识别，按正常处理",
-                                                     f"account {codes[i]}: status {value!r} not understood; "
-                                                     "treated as active")))
-
-    starts: dict[int, list[tuple[int, int, int]]] = {}
-    for acc, role, file, row in zip(ar_acc.tolist(), ar_role.tolist(), ar["file"], ar["row"]):
-        starts.setdefault(acc, []).append((role, int(file), int(row)))
-    direct_rows: dict[int, list[tuple[int, int, int]]] = {}
-    for acc, perm, file, row in zip(d_acc.tolist(), d_perm.tolist(), direct["file"], direct["row"]):
-        direct_rows.setdefault(acc, []).append((perm, int(file), int(row)))
-    return Accounts(codes, info, active, bits, starts, direct_rows)
+    aligned = info.set_index("account").reindex(pd.Index(codes))
+    columns = {}
+    for column in ("name", "id_number", "unit", "status", "file", "row"):
+        if column not in aligned.columns:
+            columns[column] = [None] * len(codes)
+        elif column in ("file", "row"):
+            columns[column] = [None if v < 0 else v for v in _ints(aligned[column]).tolist()]
+        else:
+            values = aligned[column].replace("", pd.NA)
+            columns[column] = values.to_numpy(dtype=object, na_value=None).tolist()
+    active = _statuses(columns.pop("status"), columns["file"], columns["row"], codes, data, warnings)
+    return Accounts(codes, columns, active, bits,
+                    Grouped(ar_acc, ar_role, _ints(ar["file"]), _ints(ar["row"]), len(codes)),
+                    Grouped(d_acc, d_perm, _ints(direct["file"]), _ints(direct["row"]), len(codes)))
 
 
 def _unpack(bits: np.ndarray, width: int) -> np.ndarray:
@@ -348,49 +424,48 @@ def _unpack(bits: np.ndarray, width: int) -> np.ndarray:
         np.zeros((0, width), dtype=bool)
 
 
-def account_value(info: pd.DataFrame, code: str, column: str) -> str | None:
-    if column not in info.columns or code not in info.index:
-        return None
-    value = info.at[code, column]
-    return None if pd.isna(value) or str(value) == "" else str(value)
+def _account_evidence(graph: GrantGraph, accounts: Accounts, acc: int, duty: str) -> list[Evidence]:
+    return graph.evidence_for((f"account:{accounts.codes[acc]}",), accounts.starts.get(acc),
+                              accounts.direct.get(acc), duty)
+
+
+class AccountSubjects(Sequence):
+    """Subjects made when a finding asks for one: 100k accounts need not become 100k objects."""
+
+    def __init__(self, accounts: Accounts, rows: np.ndarray):
+        self.accounts, self.rows = accounts, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        acc = int(self.rows[index])
+        columns = self.accounts.columns
+        return Subject("account", self.accounts.codes[acc], columns["unit"][acc], columns["id_number"][acc])
 
 
 def account_table(graph: GrantGraph, accounts: Accounts, keep: np.ndarray) -> HolderTable:
     rows = np.flatnonzero(keep)
-    subjects = [Subject("account", accounts.codes[i], account_value(accounts.info, accounts.codes[i], "unit"),
-                        account_value(accounts.info, accounts.codes[i], "id_number")) for i in rows]
-
-    def evidence(index: int, duty: str) -> list[Evidence]:
-        acc = int(rows[index])
-        return graph.evidence_for((f"account:{accounts.codes[acc]}",), accounts.starts.get(acc, []),
-                                  accounts.direct.get(acc, []), duty)
-
+    subjects = AccountSubjects(accounts, rows)
     return HolderTable("account", subjects, graph.columns,
-                       _unpack(accounts.bits[rows], len(graph.columns)), evidence)
+                       _unpack(accounts.bits[rows], len(graph.columns)),
+                       lambda index, duty: _account_evidence(graph, accounts, int(rows[index]), duty))
 
 
 def role_table(graph: GrantGraph) -> HolderTable:
     roles = [i for i, r in enumerate(graph.roles) if r in graph.defined]
     subjects = [Subject("role", graph.roles[i]) for i in roles]
-
-    def evidence(index: int, duty: str) -> list[Evidence]:
-        role = roles[index]
-        return graph.evidence_for((), [(role, -1, 0)], [], duty)
-
     return HolderTable("role", subjects, graph.columns,
-                       _unpack(graph.role_closure[roles] if roles else
-                               np.zeros((0, graph.role_closure.shape[1]), np.uint8), len(graph.columns)),
-                       evidence)
+                       _unpack(graph.role_closure[roles], len(graph.columns)),
+                       lambda index, duty: graph.evidence_for((), [(roles[index], -1, 0)], [], duty))
 
 
 def account_duties(graph: GrantGraph, accounts: Accounts, acc: int) -> dict[str, list[Evidence]]:
     """Every duty one account holds directly (leaves, not their parents), with grant paths."""
     held = _unpack(accounts.bits[[acc]], len(graph.columns))[0]
-    names = sorted(graph.columns, key=graph.columns.get)
     out: dict[str, list[Evidence]] = {}
-    for duty in names:
-        if held[graph.columns[duty]] and not any(
-                held[graph.columns[child]] for child in graph.taxonomy.below(duty) if child != duty):
-            out[duty] = graph.evidence_for((f"account:{accounts.codes[acc]}",), accounts.starts.get(acc, []),
-                                           accounts.direct.get(acc, []), duty)
+    for duty, col in graph.columns.items():
+        below = graph.taxonomy.below(duty)
+        if held[col] and not any(held[graph.columns[d]] for d in below if d != duty):
+            out[duty] = _account_evidence(graph, accounts, acc, duty)
     return out

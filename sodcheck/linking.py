@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grants import Accounts, account_value
+from .grants import Accounts
 from .loaders.staffing import StaffingData
 from .model import DataWarning, Text
 from .text import compact
@@ -34,9 +34,9 @@ def link_accounts(accounts: Accounts, staffing: StaffingData, candidates: np.nda
     links: dict[int, str] = {}
     for acc in np.flatnonzero(candidates):
         code = accounts.codes[acc]
-        id_number = (account_value(accounts.info, code, "id_number") or "").strip().upper()
-        name = compact(account_value(accounts.info, code, "name"))
-        unit = compact(account_value(accounts.info, code, "unit"))
+        id_number = (accounts.columns["id_number"][acc] or "").strip().upper()
+        name = compact(accounts.columns["name"][acc])
+        unit = compact(accounts.columns["unit"][acc])
         if id_number and id_number in by_id:
             links[acc] = by_id[id_number]
             continue
@@ -59,9 +59,8 @@ def link_accounts(accounts: Accounts, staffing: StaffingData, candidates: np.nda
 
 def _ambiguous(accounts: Accounts, acc: int, code: str, name: str, how: str, count: int,
                files: list[str], warnings: list[DataWarning]) -> None:
-    file = row = None
-    if code in accounts.info.index:
-        file, row = files[int(accounts.info.at[code, "file"])], int(accounts.info.at[code, "row"])
+    file, row = accounts.columns["file"][acc], accounts.columns["row"][acc]
+    file, row = (files[int(file)], int(row)) if file is not None else (None, None)
     warnings.append(DataWarning(
         "ACCOUNT-AMBIGUOUS", file, None, row, None,
         Text(f"账号 {code}（{name}）按{'姓名加单位' if how == 'name+unit' else '姓名'}可对应 {count} 名人员，"

@@ -99,11 +99,10 @@ def add_permissions(inputs: Inputs, data: PermissionData, ruleset: Ruleset, requ
 
 
 def _account_origin(data: PermissionData, accounts, acc: int) -> list[Evidence]:
-    code = accounts.codes[acc]
-    if code in accounts.info.index:
-        return [Evidence(data.files[int(accounts.info.at[code, "file"])],
-                         row=int(accounts.info.at[code, "row"]), post=None)]
-    starts = accounts.starts.get(acc) or []
+    file, row = accounts.columns["file"][acc], accounts.columns["row"][acc]
+    if file is not None:
+        return [Evidence(data.files[int(file)], row=int(row))]
+    starts = accounts.starts.get(acc)
     return [Evidence(data.files[starts[0][1]], row=starts[0][2])] if starts and starts[0][1] >= 0 else []
 
 

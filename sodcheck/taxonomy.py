@@ -38,17 +38,25 @@ class PostPattern:
 
 @dataclass(frozen=True)
 class PermissionPattern:
+    """Globs on a permission's code and name. Names are compared after NFKC and removing white
+    space, codes as written; both case-insensitively."""
+
     duty: str
     codes: tuple[str, ...]
     names: tuple[str, ...]
     user: bool
 
+    @cached_property
+    def _compiled(self) -> tuple[list[tuple[str, re.Pattern]], list[tuple[str, re.Pattern]]]:
+        def compile_all(globs, normalise):
+            return [(g, re.compile(fnmatch.translate(normalise(g)), re.IGNORECASE)) for g in globs]
+        return compile_all(self.codes, str), compile_all(self.names, compact)
+
     def matches_code(self, code: str) -> str | None:
-        return next((g for g in self.codes if fnmatch.fnmatchcase(code.upper(), g.upper())), None)
+        return next((g for g, rx in self._compiled[0] if rx.match(code)), None)
 
     def matches_name(self, name: str) -> str | None:
-        return next((g for g in self.names if fnmatch.fnmatchcase(name.upper(), compact(g).upper())),
-                    None)
+        return next((g for g, rx in self._compiled[1] if rx.match(name)), None)
 
 
 @dataclass(frozen=True)

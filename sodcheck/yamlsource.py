@@ -36,10 +36,6 @@ class LocatedYaml:
                 return line
         return line
 
-    def key_line(self, *loc: object) -> int | None:
-        """Line of the key that names the value at loc (where a role or rule is defined)."""
-        return self.line_of(*loc)
-
 
 def read_text(path: str | Path) -> str:
     try:
@@ -63,9 +59,11 @@ def read_text(path: str | Path) -> str:
 
 def load_yaml(path: str | Path) -> LocatedYaml:
     text = read_text(path)
+    # Parse once: the node tree gives line numbers, and the data is constructed from the same nodes.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -73,4 +71,6 @@ def load_yaml(path: str | Path) -> LocatedYaml:
                             file=str(path),
                             line=mark.line + 1 if mark else None,
                             column=str(mark.column + 1) if mark else None) from None
+    finally:
+        loader.dispose()
     return LocatedYaml(str(path), data, root)

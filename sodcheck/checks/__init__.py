@@ -2,7 +2,7 @@
 ``check(rule, ctx, out)`` function. Adding a kind means adding a module and a line below."""
 from __future__ import annotations
 
-from . import account_link, coverage, incompatible, permission_scope, requires, tenure
+from . import account_link, coverage, incompatible, permission_scope, requires, role_config, tenure
 
 KINDS = {
     "incompatible": incompatible,
@@ -11,4 +11,5 @@ KINDS = {
     "coverage": coverage,
     "account_link": account_link,
     "permission_scope": permission_scope,
+    "role_config": role_config,
 }

@@ -10,7 +10,11 @@ FORMATS: dict[str, str] = {
     "table": "table",
     "json": "json_doc",
     "csv": "csv_doc",
+    "xlsx": "xlsx",
+    "html": "html",
 }
+# Formats whose bytes must go to a file, never to a terminal.
+BINARY_FORMATS: frozenset[str] = frozenset({"xlsx"})
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,11 @@ def document(report: Report, lang: str = "en", show_ids: bool = False) -> dict:
     }
 
 
+PRETTY_LIMIT = 2000
+
+
 def render(report: Report, options) -> str:
-    return json.dumps(document(report, options.lang, options.show_ids), ensure_ascii=False,
-                      indent=2) + "\n"
+    doc = document(report, options.lang, options.show_ids)
+    # Indented JSON goes through Python's slow encoder; a province-scale report is written compact.
+    indent = 2 if len(report.violations) + len(report.warnings) <= PRETTY_LIMIT else None
+    return json.dumps(doc, ensure_ascii=False, indent=indent) + "\n"

@@ -57,6 +57,7 @@ WORDS = {
         "statuses": {"active": "已豁免", "expired": "豁免已过期", "introduced": "新出现",
                      "removed": "已消除", "new": "新增", "unchanged": "基线中已有"},
         "row_link": "第{row}行",
+        "changed": "工作表“{sheet}”已改动，找不到表头",
     },
     "en": {
         "sheets": {"summary": "Summary", "violations": "Violations", "notices": "Notices",
@@ -90,6 +91,7 @@ WORDS = {
         "statuses": {"active": "waived", "expired": "waiver expired", "introduced": "introduced",
                      "removed": "removed", "new": "new", "unchanged": "in baseline"},
         "row_link": "row {row}",
+        "changed": "sheet {sheet!r} has changed: its header is gone",
     },
 }
 
@@ -182,9 +184,31 @@ def _table(ws, row: int, headers: list[str], rows: list[list], widths: dict[int,
     return row + len(rows) + 1
 
 
-def _set_widths(ws, widths: dict[int, int], minimum: int = 6) -> None:
+def _set_widths(ws, widths: dict[int, int], caps: dict[int, int] | None = None,
+                minimum: int = 6) -> dict[int, int]:
+    """Fit each column to its widest line, up to a cap past which the text wraps."""
+    final = {}
     for column, width in widths.items():
-        ws.column_dimensions[get_column_letter(column)].width = max(minimum, min(MAX_WIDTH, width + 2))
+        cap = (caps or {}).get(column, MAX_WIDTH)
+        final[column] = max(minimum, min(cap, width + 2))
+        ws.column_dimensions[get_column_letter(column)].width = final[column]
+    return final
+
+
+def _fit_rows(ws, first: int, last: int, widths: dict[int, int]) -> None:
+    """Row heights for wrapped text. Excel does not grow a row for wrapped text it did not type
+    itself, so the report says how tall each row must be."""
+    for r in range(first, last + 1):
+        lines = 1
+        for column, width in widths.items():
+            value = ws.cell(row=r, column=column).value
+            if value is None:
+                continue
+            room = max(1, width - 1)
+            lines = max(lines, sum(max(1, -(-text_width(line) // room))
+                                   for line in str(value).split("\n")))
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines + 2
 
 
 def _print_setup(ws, title_rows: str | None = None) -> None:
@@ -235,7 +259,7 @@ class SourceSheet:
     marks: SheetMarks = field(default_factory=SheetMarks)
 
 
-def _load_sources(report: Report, problems: list[tuple[str, str]]) -> dict[tuple, SourceSheet]:
+def _load_sources(report: Report, lang: str, problems: list[tuple[str, str]]) -> dict[tuple, SourceSheet]:
     """Read each staffing sheet again and find its columns, as the loader did."""
     from ..loaders.grid import read_grid
     from ..loaders.staffing import find_header
@@ -248,13 +272,13 @@ def _load_sources(report: Report, problems: list[tuple[str, str]]) -> dict[tuple
         try:
             grids = {g.name: g for g in read_grid(Path(file), file)}
         except SodcheckError as exc:
-            problems.append((file, exc.text.en if False else exc.render("en")))
+            problems.append((file, exc.render(lang)))
             continue
         for name, header_row in sheets:
             grid = grids.get(name)
             header = find_header(grid) if grid is not None else None
             if header is None:
-                problems.append((file, name or ""))
+                problems.append((file, WORDS[lang]["changed"].format(sheet=name or file)))
                 continue
             _, data_start, found = header
             sources[(file, name)] = SourceSheet(
@@ -286,12 +310,28 @@ def _letter_index(letter: str) -> int:
     return n - 1
 
 
+def _mark_unit(sources: dict[tuple, SourceSheet], unit: str, kind: str, note: str) -> None:
+    """A finding about a whole unit goes on the first cell that names the unit in each sheet."""
+    key = compact(unit)
+    for source in sources.values():
+        letter = source.columns.get("unit")
+        if letter is None:
+            continue
+        c = _letter_index(letter)
+        for index, number in enumerate(source.grid.row_numbers):
+            if number >= source.data_start and compact(source.grid.text(index, c)) == key:
+                source.marks.add(number, letter, kind, note)
+                break
+
+
 def _collect_marks(report: Report, sources: dict[tuple, SourceSheet], lang: str) -> None:
     kinds = {r.id: r.kind for r in report.rules}
     findings = [(v, v.severity) for v in report.violations] + [(v, "notice") for v in report.notices]
     for v, kind in findings:
         label = WORDS[lang]["notices"] if kind == "notice" else WORDS[lang][v.severity]
         note = f"[{v.rule_id} {label}] {v.message.get(lang)}"
+        if v.subject.kind == "unit" and not any(e.row is not None for e in v.evidence):
+            _mark_unit(sources, v.subject.unit or v.subject.name, kind, note)
         for e in v.evidence:
             source = sources.get((e.file, e.sheet))
             if source is None or e.row is None:
@@ -299,8 +339,11 @@ def _collect_marks(report: Report, sources: dict[tuple, SourceSheet], lang: str)
             marks = source.marks
             marks.add(e.row, source.columns.get("name"), kind, note)
             post_column = _post_column(source, e.row, e.post)
-            duty = report.duty_label(e.duty, lang)
-            marks.add(e.row, post_column, kind, f"{note}\n→ {e.post or ''} = {duty}" if e.post else note)
+            marks.add(e.row, post_column, kind, note)
+            if e.post:
+                marks.add(e.row, post_column, kind,
+                          f"  “{e.post}” → {report.duty_label(e.duty, lang)}" if lang == "zh" else
+                          f"  {e.post!r} → {report.duty_label(e.duty, lang)}")
             if kinds.get(v.rule_id) == "tenure":
                 marks.add(e.row, e.start_column or source.columns.get("post_start"), kind, note)
             elif kinds.get(v.rule_id) in ("requires", "coverage"):
@@ -358,11 +401,10 @@ def _copy_grid(source: SourceSheet, dst) -> None:
     header_index = source.row_index.get(source.header_row, 0)
     data_index = source.row_index.get(source.data_start, header_index + 1)
     for r, row in enumerate(grid.rows):
-        excel_row = source.row_index_to_excel(r) if hasattr(source, "row_index_to_excel") else r + 1
         for c, cell in enumerate(row):
             if (r, c) in covered or cell.value is None:
                 continue
-            target = put(dst, excel_row, c + 1, cell.value)
+            target = put(dst, r + 1, c + 1, cell.value)
             if header_index <= r < data_index:
                 target.font = Font(bold=True)
             target.border = GRID
@@ -395,6 +437,8 @@ def _mask_ids(source: SourceSheet, dst, row_of) -> None:
 
 def _apply_marks(source: SourceSheet, dst, row_of) -> None:
     for (row, letter), mark in sorted(source.marks.cells.items()):
+        if row_of(row) is None:
+            continue
         cell = dst.cell(row=row_of(row), column=_letter_index(letter) + 1)
         if isinstance(cell, MergedCell):
             # A merged unit cell: the value and the fill live in the top-left cell of the range.
@@ -419,7 +463,7 @@ def _marked_copies(wb, report: Report, lang: str, show_ids: bool, taken: set[str
 
     from ..loaders.safety import check_zip
 
-    sources = _load_sources(report, problems)
+    sources = _load_sources(report, lang, problems)
     _collect_marks(report, sources, lang)
     made: dict[tuple, tuple[str, object]] = {}
     books: dict[str, object] = {}
@@ -435,17 +479,17 @@ def _marked_copies(wb, report: Report, lang: str, show_ids: bool, taken: set[str
                     books[file] = openpyxl.load_workbook(file, data_only=True)
                 src = books[file][name] if name in books[file].sheetnames else None
             except (SodcheckError, OSError, KeyError, ValueError, TypeError) as exc:
-                problems.append((file, str(exc)))
+                problems.append((file, exc.render(lang) if isinstance(exc, SodcheckError) else str(exc)))
                 src = None
         if src is not None:
             _copy_xlsx_sheet(src, dst)
             row_of = int
         else:
-            # CSV line numbers can skip (a quoted cell spanning lines); the copy is dense.
-            dense = {number: i + 1 for i, number in enumerate(source.grid.row_numbers)}
-            source.row_index_to_excel = lambda r, n=source.grid.row_numbers, d=dense: d[n[r]]
+            # Grid row i goes to row i + 1: CSV line numbers can skip (a quoted cell spanning
+            # lines), the copy cannot.
             _copy_grid(source, dst)
-            row_of = dense.get
+            row_of = (lambda number, index=source.row_index:
+                      index[number] + 1 if number in index else None)
         if not show_ids:
             _mask_ids(source, dst, row_of)
         _apply_marks(source, dst, row_of)
@@ -471,7 +515,7 @@ def _link(cell, made: dict, file: str | None, sheet: str | None, row: int | None
 
 def _summary(ws, report: Report, lang: str, problems: list[tuple[str, str]], has_marked: bool) -> None:
     w = WORDS[lang]
-    widths: dict[int, int] = {1: 14, 2: 30, 3: 10, 4: 10}
+    widths: dict[int, int] = {1: 14, 2: 30, 3: 8, 4: 8}
     cell = put(ws, 1, 1, w["title"])
     cell.font = Font(bold=True, size=16)
     ws.row_dimensions[1].height = 28
@@ -488,18 +532,23 @@ def _summary(ws, report: Report, lang: str, problems: list[tuple[str, str]], has
               (w["notices"], len(report.notices)), (w["warnings"], len(report.warnings))]
     row = 3
     for key, value in facts:
-        put(ws, row, 1, key).font = Font(bold=True)
+        label = put(ws, row, 1, key)
+        label.font, label.alignment = Font(bold=True), Alignment(vertical="top")
         cell = put(ws, row, 2, value)
         cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=5)
-        lines = str(value).count("\n") + 1 + text_width(value) // 70
+        lines = sum(1 + text_width(line) // 80 for line in str(value).split("\n"))
         if lines > 1:
-            ws.row_dimensions[row].height = 15 * lines
+            ws.row_dimensions[row].height = 15 * lines + 2
         row += 1
 
-    row += 1
-    put(ws, row, 1, w["assessment"]).font = Font(bold=True, size=12)
-    row += 1
+    def heading(text: str) -> None:
+        nonlocal row
+        row += 1
+        put(ws, row, 1, text).font = Font(bold=True, size=12, color="1F4E78")
+        row += 1
+
+    heading(w["assessment"])
     items = assessment_rows(report, lang)
     if items:
         row = _table(ws, row, [w["item"], w["item_title"], w["points"], w["count"], w["rules"]],
@@ -511,54 +560,24 @@ def _summary(ws, report: Report, lang: str, problems: list[tuple[str, str]], has
         put(ws, row, 1, w["no_assessment"])
         row += 1
 
-    row += 1
-    put(ws, row, 1, w["by_severity"]).font = Font(bold=True, size=12)
-    row += 1
+    heading(w["by_severity"])
     severity_rows = [[w[s], sum(1 for v in report.violations if v.severity == s)] for s in SEVERITIES]
     row = _table(ws, row, [w["severity"], w["count"]], severity_rows, widths)
     for r, s in zip(range(row - 3, row), SEVERITIES):
         ws.cell(row=r, column=1).fill = fill(MARK_FILL[s])
 
-    row += 1
-    put(ws, row, 1, w["by_rule"]).font = Font(bold=True, size=12)
-    row += 1
+    heading(w["by_rule"])
     by_rule = Counter(v.rule_id for v in report.violations)
     rule_rows = [[r.id, r.title.get(lang), w[r.severity], by_rule[r.id]] for r in report.rules
                  if by_rule[r.id]]
     rule_header = row
     row = _table(ws, row, [w["rule"], w["rule_title"], w["severity"], w["count"]], rule_rows, widths)
-
-    row += 1
-    put(ws, row, 1, w["by_unit"]).font = Font(bold=True, size=12)
-    row += 1
-    units = Counter(v.subject.unit or "" for v in report.violations)
-    notices = Counter(v.subject.unit or "" for v in report.notices)
-    row = _table(ws, row, [w["unit"], w["violations"], w["notices"]],
-                 [[u, units[u], notices[u]] for u in sorted(set(units) | set(notices))], widths)
-
-    row += 1
-    put(ws, row, 1, w["legend"]).font = Font(bold=True, size=12)
-    row += 1
-    for kind in ("high", "medium", "low", "notice", "warning"):
-        put(ws, row, 1, "").fill = fill(MARK_FILL[kind])
-        ws.cell(row=row, column=1).border = GRID
-        put(ws, row, 2, w["legend_items"][kind])
-        row += 1
-    if has_marked:
-        put(ws, row, 1, w["marked_note"])
-        row += 1
-    for file, reason in problems:
-        put(ws, row, 1, w["no_mark"].format(file=file, reason=reason)).font = Font(color="C00000")
-        row += 1
-
-    _set_widths(ws, widths)
     if rule_rows:
         chart = BarChart()
         chart.type = "bar"
         chart.style = 10
         chart.title = w["chart"]
         chart.legend = None
-        chart.varyColors = False
         data = Reference(ws, min_col=4, min_row=rule_header, max_row=rule_header + len(rule_rows))
         cats = Reference(ws, min_col=1, min_row=rule_header + 1, max_row=rule_header + len(rule_rows))
         chart.add_data(data, titles_from_data=True)
@@ -568,21 +587,47 @@ def _summary(ws, report: Report, lang: str, problems: list[tuple[str, str]], has
         chart.y_axis.delete = False
         chart.y_axis.majorGridlines = None
         chart.y_axis.numFmt = "0"
+        chart.y_axis.majorUnit = max(1, max(by_rule.values()) // 8)
         chart.x_axis.scaling.orientation = "maxMin"  # first rule on top, as in the table
-        chart.width, chart.height = 16, max(6, 1.1 * len(rule_rows) + 2.5)
-        ws.add_chart(chart, "G3")
+        chart.width, chart.height = 17, max(5.0, 0.8 * len(rule_rows) + 2.5)
+        # The chart floats over rows kept empty for it, so that nothing hides under it.
+        ws.add_chart(chart, f"A{row + 1}")
+        row += 2 + int(chart.height / 0.53)
+
+    heading(w["by_unit"])
+    units = Counter(v.subject.unit or "" for v in report.violations)
+    notices = Counter(v.subject.unit or "" for v in report.notices)
+    row = _table(ws, row, [w["unit"], w["violations"], w["notices"]],
+                 [[u, units[u], notices[u]] for u in sorted(set(units) | set(notices))], widths)
+
+    heading(w["legend"])
+    for kind in ("high", "medium", "low", "notice", "warning"):
+        swatch = put(ws, row, 1, "")
+        swatch.fill, swatch.border = fill(MARK_FILL[kind]), GRID
+        put(ws, row, 2, w["legend_items"][kind])
+        row += 1
+    if has_marked:
+        put(ws, row, 1, w["marked_note"])
+        row += 1
+    for file, reason in problems:
+        put(ws, row, 1, w["no_mark"].format(file=file, reason=reason)).font = Font(color="C00000")
+        row += 1
+    _set_widths(ws, widths, {1: 24, 2: 30, 5: 40})
     _print_setup(ws)
+    ws.page_setup.orientation = "portrait"
+
+
+FINDING_CAPS = {1: 5, 2: 8, 3: 22, 4: 8, 5: 14, 6: 21, 7: 16, 8: 36, 9: 46, 10: 22, 11: 10, 12: 18}
 
 
 def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: dict,
                     severity_fill: bool) -> None:
     w = WORDS[lang]
-    headers = [w["no"], w["severity"], w["rule"], w["rule_title"], w["kind"], w["subject"], w["id"],
-               w["unit"], w["message"], w["evidence"], w["where"], w["status"], w["action"]]
+    headers = [w["no"], w["severity"], w["rule"], w["kind"], w["subject"], w["id"], w["unit"],
+               w["message"], w["evidence"], w["where"], w["status"], w["action"]]
     rows = []
     for n, v in enumerate(items, start=1):
-        rule = report.rule(v.rule_id)
-        rows.append([n, w[v.severity], v.rule_id, rule.title.get(lang) if rule else "",
+        rows.append([n, w[v.severity], v.rule_id,
                      w["subject_kinds"].get(v.subject.kind, v.subject.kind), v.subject.name,
                      (v.subject.id if show_ids else mask_id(v.subject.id)) or "",
                      v.subject.unit or "", v.message.get(lang),
@@ -594,10 +639,10 @@ def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: 
         ws.cell(row=r, column=2).fill = fill(MARK_FILL[v.severity if severity_fill else "notice"])
         first = next((e for e in v.evidence if e.row is not None), None)
         if first is not None:
-            _link(ws.cell(row=r, column=11), made, first.file, first.sheet, first.row, None, lang)
-    widths[11] = max(widths.get(11, 0), 24 if made else 8)
-    widths[13] = max(widths.get(13, 0), 20)
-    _set_widths(ws, widths)
+            _link(ws.cell(row=r, column=10), made, first.file, first.sheet, first.row, None, lang)
+    widths[10] = max(widths.get(10, 0), 22 if made else 8)
+    widths[12] = max(widths.get(12, 0), 18)
+    _fit_rows(ws, 2, len(rows) + 1, _set_widths(ws, widths, FINDING_CAPS))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
     _print_setup(ws, "1:1")
@@ -613,8 +658,9 @@ def _warnings_sheet(ws, warnings: tuple[DataWarning, ...], lang: str, made: dict
     for r, x in enumerate(warnings, start=2):
         ws.cell(row=r, column=2).fill = fill(MARK_FILL["warning"])
         _link(ws.cell(row=r, column=8), made, x.file, x.sheet, x.row, x.column, lang)
-    widths[8] = max(widths.get(8, 0), 24 if made else 8)
-    _set_widths(ws, widths)
+    widths[8] = max(widths.get(8, 0), 22 if made else 8)
+    _fit_rows(ws, 2, len(rows) + 1,
+              _set_widths(ws, widths, {1: 5, 2: 20, 3: 36, 4: 16, 5: 6, 6: 6, 7: 60, 8: 22}))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
     _print_setup(ws, "1:1")
@@ -639,7 +685,8 @@ def _rules_sheet(ws, report: Report, lang: str) -> None:
                      a.get("points", ""), counts[rule.id]])
     widths: dict[int, int] = {}
     _table(ws, 1, headers, rows, widths)
-    _set_widths(ws, widths)
+    _fit_rows(ws, 2, len(rows) + 1,
+              _set_widths(ws, widths, {1: 22, 2: 12, 3: 8, 4: 30, 5: 40, 6: 50, 7: 24, 8: 6, 9: 8}))
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
     _print_setup(ws, "1:1")

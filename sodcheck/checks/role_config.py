@@ -1,0 +1,32 @@
+"""role_config: problems of a role configuration itself (--roles), found while reading it: include
+cycles, references to roles or permissions that do not exist, permissions that no
+permission_duties entry maps to a duty (they are invisible to every other rule). Permission
+exports are not checked by this kind: a cycle there stays a ROLE-CYCLE warning.
+
+    - id: ROLE-CYCLE
+      kind: role_config
+      problem: cycle
+
+passes: clerk includes viewer, viewer includes nothing
+fails:  a includes b, b includes a (one finding, about a, naming a and b)
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from ..ruleset import RuleBase
+from .base import Context, Findings, finding
+
+
+class Rule(RuleBase):
+    kind: Literal["role_config"]
+    problem: Literal["cycle", "unknown_reference", "unmapped_permission"]
+
+
+def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    for table in ctx.tables:
+        problems = table.notes.get("role_config")
+        if problems is None:
+            continue
+        for problem in problems[rule.problem]:
+            out.violations.append(finding(rule, problem.subject, problem.detail, problem.evidence, []))

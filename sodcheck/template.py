@@ -1,0 +1,232 @@
+"""A blank Annex 2 workbook (附件2 经办机构人员分工、岗位职责情况表) that sodcheck reads without a
+single warning: canonical headers, a dropdown of staff types the loader understands, post names
+the built-in taxonomy classifies, text-formatted id and date columns (so Excel neither rounds an
+id number nor turns 2019.03 into a number), an instructions sheet and one example row.
+"""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+# (Chinese header, English gloss, column width). The Chinese header is what the loader and every
+# municipal form use; the English gloss sits in brackets, which header matching ignores.
+COLUMNS = (
+    ("序号", "No.", 6),
+    ("单位", "Unit", 26),
+    ("科室", "Office", 12),
+    ("姓名", "Name", 10),
+    ("身份证号码", "ID number", 21),
+    ("人员身份", "Staff type", 12),
+    ("岗位", "Post", 20),
+    ("岗位职责", "Duties", 36),
+    ("保管物品", "Items kept", 18),
+    ("任现岗时间", "In post since", 14),
+    ("备注", "Remarks", 18),
+)
+STAFF_TYPES = ("在编", "事业编制", "行政编制", "参公", "编外", "劳务派遣", "合同制", "聘用",
+               "公益性岗位", "购买服务")
+# Common post names, by the duty the built-in taxonomy gives them (tests hold them to it).
+COMMON_POSTS: dict[str, tuple[str, ...]] = {
+    "business": ("参保登记", "费用征集", "待遇审核", "关系转移", "个人权益记录", "业务稽核", "档案管理",
+                 "窗口受理", "咨询服务", "工伤认定", "医疗费用审核", "社保卡管理"),
+    "rate_assessment": ("缴费核定",),
+    "benefit_payment": ("待遇发放",),
+    "accounting": ("会计",),
+    "cashier": ("出纳",),
+    "finance": ("财务", "基金财务管理"),
+    "it": ("信息管理员", "系统管理员", "网络管理", "数据管理"),
+    "internal_control": ("内控稽核", "内部控制"),
+}
+FIRST_ROW = 4          # title, reporting unit, header, then data
+DATA_ROWS = 500
+EXAMPLE_ID = "11010519491231002X"   # the worked example of GB 11643; its check digit is right
+
+WORDS = {
+    "zh": {
+        "form": "人员分工", "instructions": "填表说明", "lists": "岗位选项",
+        "title": "经办机构人员分工、岗位职责情况表",
+        "reporting": "填报单位（盖章）：                              填报日期：",
+        "posts_header": "常用岗位名称",
+        "example": ["1", "XX区社会保险事业管理中心", "稽核科", "张三", EXAMPLE_ID, "在编", "内控稽核",
+                    "负责内部控制检查、风险排查与整改督促", "", "2021.03", "示例行，填写前请删除"],
+        "staff_prompt": "请从下拉列表选择：在编、事业编制、行政编制、参公为在编人员，其余为非在编人员。",
+        "staff_error": "不是常用的人员身份。sodcheck 只能识别下拉列表中的写法，仍要使用吗？",
+        "post_prompt": "可从下拉列表选择，也可直接输入。一人多岗请用“、”分隔，如：会计、出纳。",
+        "date_prompt": "如 2019.03 或 2019-03-05",
+        "id_prompt": "18 位身份证号码，本列已设为文本格式，请勿改为数字。",
+        "lines": [
+            "经办机构人员分工、岗位职责情况表 填表说明",
+            "",
+            "1. 每人每个岗位一行；一人在多个单位任职的，在各单位分别填写，身份证号码相同即视为同一人。",
+            "2. 单位：填写经办机构全称，同一单位每行都要填写（可合并单元格）。",
+            "3. 姓名：与身份证一致。",
+            "4. 身份证号码：18 位，本列已设为文本格式；不要改成数字格式，否则末几位会丢失。",
+            "5. 人员身份：从下拉列表选择。在编、事业编制、行政编制、参公为在编人员；编外、劳务派遣、合同制、"
+            "聘用、公益性岗位、购买服务为非在编人员。待遇发放、费率核定、会计、出纳等高风险岗位必须由在编人员担任。",
+            "6. 岗位：可从下拉列表选择常用岗位名称，也可直接输入；一人兼任多个岗位的，用“、”分隔，如“会计、出纳”。",
+            "7. 岗位职责：简要写明本岗位的主要工作。",
+            "8. 保管物品：保管印章、票据、网银U盾等的，写明物品名称，如“财务专用章、空白票据”。",
+            "9. 任现岗时间：如 2019.03 或 2019-03-05；本列已设为文本格式。高风险岗位连续任职原则上不超过 5 年。",
+            "10. 第 4 行是示例，填写前请删除或改写为实际人员。",
+            "",
+            "填好后可用 sodcheck 检查不相容岗位：sodcheck check --staff 本文件.xlsx --format xlsx -o 检查报告.xlsx",
+        ],
+    },
+    "en": {
+        "form": "Staffing", "instructions": "Instructions", "lists": "Post list",
+        "title": "经办机构人员分工、岗位职责情况表 (Annex 2: staff posts and duties)",
+        "reporting": "填报单位（盖章）Reporting unit (seal):                    填报日期 Date:",
+        "posts_header": "常用岗位名称 (common post names)",
+        "example": ["1", "XX区社会保险事业管理中心", "稽核科", "张三", EXAMPLE_ID, "在编", "内控稽核",
+                    "负责内部控制检查、风险排查与整改督促", "", "2021.03",
+                    "Example row: delete it before filling in"],
+        "staff_prompt": "Pick from the list: 在编, 事业编制, 行政编制 and 参公 are established staff; "
+                        "the others are not.",
+        "staff_error": "Not a usual staff type; sodcheck only understands the ones in the list. Use it anyway?",
+        "post_prompt": "Pick from the list or type freely. Several posts: separate them with 、 "
+                       "(e.g. 会计、出纳).",
+        "date_prompt": "e.g. 2019.03 or 2019-03-05 (如 2019.03 或 2019-03-05)",
+        "id_prompt": "18-character ID number. The column is formatted as text: do not turn it into a number.",
+        "lines": [
+            "Annex 2 staffing sheet: how to fill it in",
+            "",
+            "1. One row per person and post. Someone who works in several units appears in each; the same "
+            "ID number means the same person.",
+            "2. 单位 (Unit): the full name of the agency, on every row (merged cells are fine).",
+            "3. 姓名 (Name): as on the ID card.",
+            "4. 身份证号码 (ID number): 18 characters. The column is text; formatted as a number, Excel "
+            "would lose the last digits.",
+            "5. 人员身份 (Staff type): pick from the list. 在编, 事业编制, 行政编制 and 参公 are established "
+            "staff; 编外, 劳务派遣, 合同制, 聘用, 公益性岗位 and 购买服务 are not. High-risk posts (benefit "
+            "payment, rate assessment, accountant, cashier) must be held by established staff.",
+            "6. 岗位 (Post): pick a common post name or type your own; several posts of one person are "
+            "separated by 、 as in 会计、出纳.",
+            "7. 岗位职责 (Duties): what the post does, in a few words.",
+            "8. 保管物品 (Items kept): seals, blank tickets, online-banking keys the person keeps, e.g. "
+            "财务专用章、空白票据.",
+            "9. 任现岗时间 (In post since): e.g. 2019.03 or 2019-03-05; the column is text. A high-risk post "
+            "should not be held for more than 5 years in a row.",
+            "10. Row 4 is an example: delete it or overwrite it with a real person.",
+            "",
+            "Then check it: sodcheck check --staff this-file.xlsx --format xlsx -o report.xlsx",
+        ],
+    },
+}
+
+THIN = Side(style="thin", color="808080")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def header_text(zh: str, en: str, lang: str) -> str:
+    return zh if lang == "zh" else f"{zh}\n({en})"
+
+
+def post_names() -> list[str]:
+    return [name for names in COMMON_POSTS.values() for name in names]
+
+
+def build_template(lang: str = "zh") -> Workbook:
+    w = WORDS[lang]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = w["form"]
+    last = get_column_letter(len(COLUMNS))
+    last_row = FIRST_ROW + DATA_ROWS - 1
+
+    ws["A1"] = w["title"]
+    ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 34
+    ws["A2"] = w["reporting"]
+    ws.merge_cells(f"A2:{last}2")
+    ws.row_dimensions[2].height = 20
+
+    header_row = FIRST_ROW - 1
+    for c, (zh, en, width) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=header_row, column=c, value=header_text(zh, en, lang))
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = GRID
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.row_dimensions[header_row].height = 24 if lang == "zh" else 34
+
+    columns = {zh: get_column_letter(c) for c, (zh, _, _) in enumerate(COLUMNS, start=1)}
+    text_columns = {columns["身份证号码"], columns["任现岗时间"]}
+    for r in range(FIRST_ROW, last_row + 1):
+        for c in range(1, len(COLUMNS) + 1):
+            cell = ws.cell(row=r, column=c)
+            cell.border = GRID
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            if get_column_letter(c) in text_columns:
+                cell.number_format = "@"
+
+    grey = Font(italic=True, color="7F7F7F")
+    for c, value in enumerate(w["example"], start=1):
+        cell = ws.cell(row=FIRST_ROW, column=c, value=int(value) if c == 1 else (value or None))
+        cell.font = grey
+
+    staff = DataValidation(type="list", formula1='"' + ",".join(STAFF_TYPES) + '"', allow_blank=True,
+                           showErrorMessage=True, errorStyle="warning", showInputMessage=True,
+                           promptTitle=COLUMNS[5][0], prompt=w["staff_prompt"],
+                           errorTitle=COLUMNS[5][0], error=w["staff_error"])
+    staff.add(f"{columns['人员身份']}{FIRST_ROW}:{columns['人员身份']}{last_row}")
+
+    lists = wb.create_sheet(w["lists"])
+    lists["A1"] = w["posts_header"]
+    lists["A1"].font = Font(bold=True)
+    names = post_names()
+    for r, name in enumerate(names, start=2):
+        lists.cell(row=r, column=1, value=name)
+    lists.column_dimensions["A"].width = 24
+    lists.sheet_state = "hidden"
+    # A list drawn from another sheet; with no error message, any other text is accepted too.
+    posts = DataValidation(type="list", formula1=f"'{lists.title}'!$A$2:$A${len(names) + 1}",
+                           allow_blank=True, showErrorMessage=False, showInputMessage=True,
+                           promptTitle=COLUMNS[6][0], prompt=w["post_prompt"])
+    posts.add(f"{columns['岗位']}{FIRST_ROW}:{columns['岗位']}{last_row}")
+    date = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=COLUMNS[9][0],
+                          prompt=w["date_prompt"])
+    date.add(f"{columns['任现岗时间']}{FIRST_ROW}:{columns['任现岗时间']}{last_row}")
+    ident = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=COLUMNS[4][0],
+                           prompt=w["id_prompt"])
+    ident.add(f"{columns['身份证号码']}{FIRST_ROW}:{columns['身份证号码']}{last_row}")
+    for validation in (staff, posts, date, ident):
+        ws.add_data_validation(validation)
+    for field, prompt in (("任现岗时间", "date_prompt"), ("身份证号码", "id_prompt"),
+                          ("人员身份", "staff_prompt"), ("岗位", "post_prompt")):
+        comment = Comment(w[prompt], "sodcheck")
+        comment.width, comment.height = 260, 90
+        ws[f"{columns[field]}{header_row}"].comment = comment
+
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    ws.print_title_rows = f"1:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    # One column only: the loader takes a sheet whose text sits in one column for instructions.
+    notes = wb.create_sheet(w["instructions"], 1)
+    for r, line in enumerate(w["lines"], start=1):
+        cell = notes.cell(row=r, column=1, value=line or None)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if r == 1:
+            cell.font = Font(bold=True, size=14)
+    notes.column_dimensions["A"].width = 110
+    wb.active = 0
+    wb.properties.creator = "sodcheck"
+    wb.properties.title = WORDS["zh"]["title"]
+    return wb
+
+
+def render_template(lang: str = "zh") -> bytes:
+    buffer = io.BytesIO()
+    build_template(lang).save(buffer)
+    return buffer.getvalue()
