@@ -83,7 +83,29 @@ def refuse_terminal(fmt: str | None, output: str | None, lang: str) -> None:
         f"e.g. -o report.{fmt}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SodcheckGroup(click.Group):
+    """Every failure becomes one line on stderr and exit status 2, never a traceback. Doing this
+    here rather than in main() gives click's test runner the same behaviour as the console."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SodcheckError as exc:
+            lang = ctx.meta.get("lang") or default_lang()
+            click.echo(("错误：" if lang == "zh" else "error: ") + exc.render(lang), err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug of ours: still one line for the officer
+            if os.environ.get("SODCHECK_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (set SODCHECK_DEBUG=1 for details)",
+                       err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=SodcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sodcheck")
 def cli() -> None:
     """Find incompatible duties (不相容岗位) and incompatible permissions (不相容权限)."""
@@ -94,8 +116,14 @@ def cli() -> None:
               help="Annex 2 staffing sheet (xlsx, xls, csv) or a folder of them. Repeatable.")
 @click.option("--perms", "perms", multiple=True, metavar="PATH",
               help="Permission export (csv, xlsx, parquet) or a folder of them. Repeatable.")
+@click.option("--roles", "roles", multiple=True, metavar="PATH",
+              help="Role configuration (YAML or JSON) or a folder of them. Repeatable.")
 @click.option("--rules", "rules", multiple=True, metavar="PATH",
               help="Extra rule file (YAML) or folder. Repeatable.")
+@click.option("--waivers", metavar="FILE",
+              help="Approved exceptions (YAML): waived violations are shown but do not fail the run.")
+@click.option("--baseline", metavar="REPORT.json",
+              help="JSON report of an earlier run: only violations not in it fail the run.")
 @click.option("--include-disabled", is_flag=True, help="Also check disabled accounts.")
 @click.option("--grant", "grants", multiple=True, metavar="ACCOUNT=ROLE",
               help="What-if: check as if ACCOUNT had ROLE too. Repeatable; needs --perms.")
@@ -105,25 +133,55 @@ def cli() -> None:
               help="Judge tenure at this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write the report here instead of standard output.")
+@click.option("--sarif-output", metavar="FILE", help="Also write a SARIF 2.1.0 report here.")
+@click.option("--junit-output", metavar="FILE", help="Also write a JUnit XML report here.")
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low", "never"]), default="low",
               show_default=True, help="Exit 1 when a violation of this severity or higher counts.")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 even when violations count (bad input still exits 2).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from LANG).")
 @click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
-def check(staff, perms, rules, include_disabled, grants, revokes, as_of, fmt, output, fail_on, lang,
-          show_ids) -> None:
+def check(staff, perms, roles, rules, waivers, baseline, include_disabled, grants, revokes, as_of, fmt,
+          output, sarif_output, junit_output, fail_on, exit_zero, lang, show_ids) -> None:
     """Check the inputs against the built-in and given rules."""
     lang = lang or default_lang()
+    click.get_current_context().meta["lang"] = lang
     refuse_terminal(fmt if fmt in BINARY_FORMATS else None, output, lang)
-    request = CheckRequest(staff=list(staff), perms=list(perms), rules=list(rules), as_of=as_of,
-                           include_disabled=include_disabled,
-                           grants=[parse_change(g) for g in grants],
-                           revokes=[parse_change(r) for r in revokes])
-    with progress_bar() as progress:
-        report = run(request, progress=progress)
+    try:
+        request = CheckRequest(staff=list(staff), perms=list(perms), roles=list(roles), rules=list(rules),
+                               as_of=as_of, include_disabled=include_disabled,
+                               grants=[parse_change(g) for g in grants],
+                               revokes=[parse_change(r) for r in revokes],
+                               waivers=waivers, baseline=baseline)
+        with progress_bar() as progress:
+            report = run(request, progress=progress)
+    except Exception as exc:
+        # CI shows the JUnit report, not the log: a run that could not check anything must say
+        # why there too, or the pipeline page shows a failure with no test behind it.
+        junit_error(exc, lang, ([junit_output] if junit_output else []) + ([output] if fmt == "junit" else []))
+        raise
     options = RenderOptions(lang=lang, show_ids=show_ids,
                             color=output is None and sys.stdout.isatty())
     write_output(render(fmt, report, options), output)
-    sys.exit(exit_status(report, fail_on))
+    if sarif_output:
+        write_output(render("sarif", report, options), sarif_output)
+    if junit_output:
+        write_output(render("junit", report, options), junit_output)
+    sys.exit(0 if exit_zero else exit_status(report, fail_on))
+
+
+def junit_error(exc: Exception, lang: str, targets: list[str | None]) -> None:
+    """Write the one-error JUnit report; a failure to write it must not hide the first error."""
+    if not targets:
+        return
+    from .report.junit import error_document
+
+    message = exc.render(lang) if isinstance(exc, SodcheckError) else f"internal error: {type(exc).__name__}: {exc}"
+    for target in targets:
+        try:
+            write_output(error_document(message, getattr(exc, "file", None)), target)
+        except SodcheckError:
+            pass
 
 
 @cli.group()
@@ -195,32 +253,5 @@ def serve(host, port, token, max_upload_mb, rules) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: every failure becomes one line on stderr and exit status 2, never a traceback."""
-    lang = default_lang()
-    if argv is None:
-        argv = sys.argv[1:]
-    if "--lang" in argv:
-        index = argv.index("--lang")
-        if index + 1 < len(argv) and argv[index + 1] in ("zh", "en"):
-            lang = argv[index + 1]
-    try:
-        cli.main(args=argv, prog_name="sodcheck", standalone_mode=False)
-    except SodcheckError as exc:
-        click.echo(("错误：" if lang == "zh" else "error: ") + exc.render(lang), err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(2)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:  # a bug of ours: still one line, never a traceback for the officer
-        if os.environ.get("SODCHECK_DEBUG"):
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (set SODCHECK_DEBUG=1 for details)",
-                   err=True)
-        sys.exit(2)
+    """Console entry point."""
+    cli.main(args=argv, prog_name="sodcheck")

@@ -14,9 +14,12 @@ from .engine import Inputs, evaluate
 from .grants import account_duties, account_table, build_accounts, build_graph, role_table
 from .linking import link_accounts
 from .loaders.permissions import PermissionData, load_permissions
+from .loaders.roles import RoleConfig, load_roles, role_config_table
 from .loaders.staffing import load_staffing
 from .model import Evidence, Report, SodcheckError, Text, Violation, sorted_violations
 from .ruleset import Ruleset, load_ruleset
+from .waivers import apply_waivers, load_waivers
+from .baseline import apply_baseline, load_baseline
 
 Progress = Callable[[str], None]
 
@@ -31,6 +34,8 @@ class CheckRequest:
     include_disabled: bool = False
     grants: list[tuple[str, str]] = field(default_factory=list)    # what-if: (account, role)
     revokes: list[tuple[str, str]] = field(default_factory=list)
+    waivers: str | None = None          # YAML file of approved exceptions
+    baseline: str | None = None         # JSON report of an earlier run
 
 
 def parse_change(value: str) -> tuple[str, str]:
@@ -106,8 +111,16 @@ def _account_origin(data: PermissionData, accounts, acc: int) -> list[Evidence]:
     return [Evidence(data.files[starts[0][1]], row=starts[0][2])] if starts and starts[0][1] >= 0 else []
 
 
+def add_roles(inputs: Inputs, config: RoleConfig, ruleset: Ruleset, progress: Progress) -> None:
+    progress("role configuration")
+    table = role_config_table(config, ruleset.taxonomy, inputs.warnings)
+    inputs.extra_tables.append(table)
+    inputs.stats["role_config"] = table.notes["stats"]
+    inputs.files += config.data.files
+
+
 def load_inputs(request: CheckRequest, ruleset: Ruleset, progress: Progress,
-                perms: PermissionData | None = None) -> Inputs:
+                perms: PermissionData | None = None, roles: RoleConfig | None = None) -> Inputs:
     if not (request.staff or request.perms or request.roles):
         raise SodcheckError(Text("请至少给出一个输入：--staff、--perms 或 --roles",
                                  "give at least one input: --staff, --perms or --roles"))
@@ -117,6 +130,8 @@ def load_inputs(request: CheckRequest, ruleset: Ruleset, progress: Progress,
         inputs.staffing = load_staffing(request.staff)
     if perms is not None:
         add_permissions(inputs, perms, ruleset, request, progress)
+    if roles is not None:
+        add_roles(inputs, roles, ruleset, progress)
     return inputs
 
 
@@ -144,16 +159,27 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
         perms = load_permissions(request.perms)
     elif request.grants or request.revokes:
         raise SodcheckError(Text("--grant/--revoke 需要同时给出 --perms", "--grant/--revoke need --perms"))
+    roles = None
+    if request.roles:
+        progress("role configuration")
+        roles = load_roles(request.roles)
+    # Waivers and the baseline are read before the (possibly long) evaluation: a bad file fails fast.
+    waivers = load_waivers(request.waivers, ruleset) if request.waivers else None
+    baseline = load_baseline(request.baseline) if request.baseline else None
     progress("checking")
-    report = evaluate(ruleset, load_inputs(request, ruleset, progress, perms), request.as_of)
+    report = evaluate(ruleset, load_inputs(request, ruleset, progress, perms, roles), request.as_of)
     if perms is not None and (request.grants or request.revokes):
         progress("what-if")
         changed = apply_changes(perms, request.grants, request.revokes)
-        after = evaluate(ruleset, load_inputs(request, ruleset, progress, changed), request.as_of)
+        after = evaluate(ruleset, load_inputs(request, ruleset, progress, changed, roles), request.as_of)
         report = compare_what_if(report, after)
     by_folder = _by_folder(report, perms)
     if by_folder:
         report = replace(report, stats=tuple(sorted(dict(report.stats, by_folder=by_folder).items())))
+    if waivers is not None:
+        report = apply_waivers(report, waivers, request.as_of)
+    if baseline is not None:
+        report = apply_baseline(report, baseline)
     return report
 
 

@@ -6,6 +6,7 @@ switch off or re-grade a built-in rule by naming its id without a ``kind``.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -179,15 +180,20 @@ def _error(doc: LocatedYaml, loc: tuple, message: str, rule_id: str | None = Non
 
 
 def _raise_validation(doc: LocatedYaml, exc: ValidationError, prefix: tuple = (),
-                      rule_id: str | None = None) -> None:
-    first = exc.errors()[0]
+                      rule_id: str | None = None, model: type[BaseModel] | None = None) -> None:
+    # A misspelt field also makes the real one "missing": name the misspelling, it is the cause.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
     loc = prefix + tuple(first["loc"])
     message = first["msg"]
     if first["type"] == "extra_forbidden":
-        message = "unknown field (a typo?)"
-    more = len(exc.errors()) - 1
-    if more:
-        message += f" (and {more} more)"
+        message = "unknown field"
+        known = list(model.model_fields) if model is not None else []
+        guess = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
+        if guess:
+            message += f" (did you mean {guess[0]!r}?)"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more)"
     raise _error(doc, loc, message, rule_id) from None
 
 
@@ -209,7 +215,7 @@ def _parse_rule(doc: LocatedYaml, index: int, entry: object) -> RuleBase | RuleO
     try:
         return model.model_validate(entry)
     except ValidationError as exc:
-        _raise_validation(doc, exc, loc, rule_id)
+        _raise_validation(doc, exc, loc, rule_id, model)
         raise  # unreachable
 
 
@@ -229,7 +235,11 @@ def parse_file(path: Path) -> tuple[LocatedYaml, RuleFile, list[RuleBase | RuleO
 
 
 def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
-    files = [(p, False) for p in builtin_files()] + [(p, True) for p in rule_files(user_paths or [])]
+    builtin = builtin_files()
+    resolved = {p.resolve() for p in builtin}
+    # Validating the library folder itself must not load it twice.
+    files = [(p, False) for p in builtin] + [(p, True) for p in rule_files(user_paths or [])
+                                             if p.resolve() not in resolved]
     duties: dict[str, DutyDef] = {}
     post: list[tuple[LocatedYaml, int, PostDuty]] = []
     perms: list[tuple[LocatedYaml, int, PermissionDuty, bool]] = []

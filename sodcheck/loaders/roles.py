@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..grants import build_graph, role_table
 from ..holders import HolderTable
@@ -56,8 +56,17 @@ class RoleDef(_Strict):
 
 
 class RoleFile(_Strict):
-    permissions: dict[Code, CatalogueEntry | str] = {}
+    permissions: dict[Code, CatalogueEntry] = {}
     roles: dict[Code, RoleDef] = {}
+
+    @field_validator("permissions", mode="before")
+    @classmethod
+    def _name_only(cls, value: object) -> object:
+        # "BEN_QUERY: 待遇查询" is the short form of "BEN_QUERY: {name: 待遇查询}".
+        if isinstance(value, dict):
+            return {k: {"name": v} if isinstance(v, (str, int, float)) and not isinstance(v, bool) else v
+                    for k, v in value.items()}
+        return value
 
 
 @dataclass
@@ -171,9 +180,7 @@ def parse_role_file(path: Path, display: str) -> tuple[RoleFile, yaml.Node | Non
         parsed = RoleFile.model_validate(_normalise_keys(data))
     except ValidationError as exc:
         first = exc.errors()[0]
-        # pydantic names a union's branch in the location (permissions.X.CatalogueEntry.name);
-        # the file has no such level.
-        loc = tuple(x for x in first["loc"] if x not in ("CatalogueEntry", "str"))
+        loc = tuple(first["loc"])
         message = "unknown field (a typo?)" if first["type"] == "extra_forbidden" else first["msg"]
         if len(exc.errors()) > 1:
             message += f" (and {len(exc.errors()) - 1} more)"
@@ -202,7 +209,7 @@ def load_roles(paths: list[str]) -> RoleConfig:
             parsed, root = parse_role_file(path, display)
             for code, entry in parsed.permissions.items():
                 line = _node_mark(root, ("permissions", code))[0] or 1
-                name = entry if isinstance(entry, str) else (entry.name or "")
+                name = entry.name or ""
                 if code in config.catalogue_lines and catalogue_names[code] != name:
                     first_file, first_line = config.catalogue_lines[code]
                     raise SodcheckError(Text(
@@ -278,7 +285,7 @@ def _cycle_problems(config: RoleConfig, graph) -> list[Problem]:
             Subject("role", first),
             Text(f"环上的角色：{names}；{' → '.join(loop)}",
                  f"roles on the cycle: {', '.join(members)}; {' → '.join(loop)}"),
-            [_at(config, first, path=tuple(f"role:{r}" for r in loop))]))
+            [_at(config, first)]))
     return problems
 
 
@@ -300,8 +307,7 @@ def _unknown_problems(config: RoleConfig) -> list[Problem]:
             zh.append("授予了权限目录中没有的权限 " + "、".join(perms))
             en.append("grants permission(s) missing from the catalogue " + ", ".join(perms))
         problems.append(Problem(Subject("role", role), Text("；".join(zh), "; ".join(en)),
-                                [_at(config, role, path=tuple(f"role:{r}" for r in roles)
-                                     + tuple(f"permission:{p}" for p in perms))]))
+                                [_at(config, role)]))
     return problems
 
 
@@ -312,12 +318,14 @@ def _unmapped_problems(config: RoleConfig, graph) -> list[Problem]:
             if what == "permissions":
                 holders.setdefault(ref, []).append(role)
     unmapped = {graph.permissions[i] for i in np.flatnonzero(~graph.perm_direct.any(axis=1))}
+    if config.has_catalogue:
+        # Missing from the catalogue is already a ROLE-UNKNOWN-REF; once fixed, it is judged here.
+        unmapped &= set(config.catalogue_lines)
     problems = []
     for code in sorted(unmapped & set(holders)):
         roles = sorted(holders[code], key=lambda r: config.role_lines[r])
         name = config.data.catalogue.get(code) or None
-        evidence = [replace(_at(config, r, path=(f"role:{r}", f"permission:{code}")), post=name,
-                            permission=code) for r in roles[:MAX_HOLDERS]]
+        evidence = [replace(_at(config, r), post=name, permission=code) for r in roles[:MAX_HOLDERS]]
         if len(roles) > MAX_HOLDERS:
             evidence[-1] = replace(evidence[-1], more_paths=len(roles) - MAX_HOLDERS)
         shown = f"{code}（{name}）" if name else code

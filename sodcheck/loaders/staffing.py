@@ -128,6 +128,9 @@ def find_header(sheet: Sheet) -> tuple[int, int, dict[str, int]] | None:
         if extra and "name" not in extra:
             found.update(extra)
             first, data_start = min(first, other), max(data_start, other + 1)
+        elif other == r - 1 and _fields(sheet, other) and \
+                _fields(sheet, other).items() <= found.items():
+            first = other  # the same names merged down over two header rows
     return first, data_start, found
 
 

@@ -12,6 +12,9 @@ FORMATS: dict[str, str] = {
     "csv": "csv_doc",
     "xlsx": "xlsx",
     "html": "html",
+    "sarif": "sarif",
+    "junit": "junit",
+    "github": "github",
 }
 # Formats whose bytes must go to a file, never to a terminal.
 BINARY_FORMATS: frozenset[str] = frozenset({"xlsx"})

@@ -17,7 +17,7 @@ from html import escape
 from .. import __version__
 from ..model import Evidence, Report, Violation, mask_id
 from .text import evidence_line, location
-from .xlsx import MARK_FILL, SEVERITIES, WORDS as SHEET_WORDS, assessment_rows, status_text, text_width
+from .xlsx import SEVERITIES, WORDS as SHEET_WORDS, assessment_rows, evidence_text, status_text, text_width
 
 WORDS = {
     "zh": {**SHEET_WORDS["zh"],
@@ -78,7 +78,8 @@ td.num{text-align:right;white-space:nowrap}
 .sev-low{background:#FFF2CC;color:#6b5a00}.sev-notice{background:#DDEBF7;color:#1f4e78}
 tr.high td:first-child{box-shadow:inset 4px 0 #c0392b}tr.medium td:first-child{box-shadow:inset 4px 0 #e08e0b}
 tr.low td:first-child{box-shadow:inset 4px 0 #d4b106}
-.id{color:var(--muted);font-size:12px;white-space:nowrap}
+.id{color:var(--muted);font-size:12px;white-space:nowrap}.sub{color:var(--muted);font-size:12px}
+table.findings td:last-child{min-width:19em}table.findings td:nth-child(4){min-width:8em}
 .ev{margin:0;padding:0;list-style:none}.ev li{margin:0 0 2px}
 .ev .loc{color:var(--muted);font-size:12px}
 .path svg{display:block;max-width:100%;height:auto;margin:4px 0}
@@ -99,8 +100,16 @@ footer{margin-top:32px;color:var(--muted);font-size:12px}
  .print-only{display:block}
  .print-only[hidden]{display:none}
  table{font-size:8.5pt}thead{display:table-header-group}
+ table.sortable th::after{content:none}
+ table.findings{table-layout:fixed}
+ table.findings td:last-child,table.findings td:nth-child(4){min-width:0}
+ table.findings th:nth-child(1){width:7%}table.findings th:nth-child(2){width:17%}
+ table.findings th:nth-child(3){width:12%}table.findings th:nth-child(4){width:12%}
+ table.findings th:nth-child(5){width:26%}table.findings th:nth-child(6){width:26%}
+ td{overflow-wrap:anywhere}
  tr,.card,.chart{break-inside:avoid}
- .cards{gap:6px}.card{padding:4px 8px}.card .n{font-size:16pt}
+ .cards{gap:6px;flex-wrap:nowrap}.card{flex:1 1 0;padding:4px 8px}.card .n{font-size:16pt}
+ .id{white-space:normal;overflow-wrap:anywhere}
  .chart{flex-basis:30%}
  th{background:#dde6f0 !important;color:#000}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -284,8 +293,10 @@ def _evidence_html(v: Violation, report: Report, lang: str) -> str:
 
 
 def _evidence_text(ev: Evidence, report: Report, lang: str) -> str:
+    what = evidence_text(ev, report, lang)
     where = location(ev, lang)
-    what = evidence_line(ev, report, lang)
+    if not what.startswith(where) and ev.file and where.startswith(ev.file + " "):
+        where = where[len(ev.file) + 1:]
     if where and what.startswith(where):
         return f'<span class="loc">{e(where)}</span> {e(what[len(where):].strip())}'
     return e(what)
@@ -313,10 +324,10 @@ def _findings_table(items, report: Report, lang: str, show_ids: bool, table_id: 
         rows.append(
             f'<tr class="{v.severity}" data-i="{n}">'
             f'<td data-sort="{rank}"><span class="sev sev-{css}">{e(w[v.severity])}</span></td>'
-            f'<td><b>{e(v.rule_id)}</b><br><span class="id">{e(rule.title.get(lang) if rule else "")}</span></td>'
+            f'<td><b>{e(v.rule_id)}</b><br><span class="sub">{e(rule.title.get(lang) if rule else "")}</span></td>'
             f"<td>{subject}</td><td>{e(v.subject.unit or '')}</td><td>{message}</td>"
             f"<td>{_evidence_html(v, report, lang)}</td></tr>")
-    return (f'<table id="{table_id}" class="sortable"><thead><tr>'
+    return (f'<table id="{table_id}" class="sortable findings"><thead><tr>'
             + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 

@@ -161,6 +161,14 @@ def assessment_rows(report: Report, lang: str) -> list[dict]:
     return [items[k] for k in sorted(items, key=lambda k: (not isinstance(k, int), str(k).zfill(6)))]
 
 
+def evidence_text(e, report: Report, lang: str) -> str:
+    """evidence_line, less the file name when the run read one file: on every line it is noise."""
+    line = evidence_line(e, report, lang)
+    if e.file and len(report.inputs) == 1 and e.file == report.inputs[0] and line.startswith(e.file + " "):
+        return line[len(e.file) + 1:]
+    return line
+
+
 def status_text(v: Violation, lang: str) -> str:
     words = WORDS[lang]["statuses"]
     parts = [v.waiver_status or "", v.change, v.baseline]
@@ -204,7 +212,8 @@ def _fit_rows(ws, first: int, last: int, widths: dict[int, int]) -> None:
             value = ws.cell(row=r, column=column).value
             if value is None:
                 continue
-            room = max(1, width - 1)
+            # LibreOffice and Excel fit less than the nominal width: wrap early rather than clip.
+            room = max(1, int((width - 1) * 0.85))
             lines = max(lines, sum(max(1, -(-text_width(line) // room))
                                    for line in str(value).split("\n")))
         if lines > 1:
@@ -631,7 +640,7 @@ def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: 
                      w["subject_kinds"].get(v.subject.kind, v.subject.kind), v.subject.name,
                      (v.subject.id if show_ids else mask_id(v.subject.id)) or "",
                      v.subject.unit or "", v.message.get(lang),
-                     "\n".join(evidence_line(e, report, lang) for e in v.evidence), "",
+                     "\n".join(evidence_text(e, report, lang) for e in v.evidence), "",
                      status_text(v, lang), ""])
     widths: dict[int, int] = {}
     _table(ws, 1, headers, rows, widths)

@@ -115,6 +115,8 @@ def lang_of(request_lang: str | None, query_lang: str | None, accept: str | None
 
 
 def scope_lang(scope) -> str:
+    if scope.get("sodcheck.lang"):  # set once the form said which language
+        return scope["sodcheck.lang"]
     query = scope.get("query_string", b"").decode("latin-1")
     match = re.search(r"(?:^|&)lang=(zh|en)(?:&|$)", query)
     accept = _header(scope, b"accept-language")
@@ -584,6 +586,7 @@ def create_app(token: str | None = None, max_upload_mb: float = 20,
 
     async def checked(request: Request, uploaded: Uploaded, as_of: str | None, lang: str,
                       fmt: str | None = None, extras: bool = False) -> Outcome:
+        request.scope["sodcheck.lang"] = lang
         if uploaded.count > MAX_FILES:
             return Outcome(422, {"error": msg("too_many", lang)})
         if not (uploaded.by_field["staff"] or uploaded.by_field["perms"] or uploaded.by_field["roles"]):

@@ -274,8 +274,10 @@ async function runCheck() {
   busy(true);
   try {
     const response = await post(`/api/check?extras=true&lang=${state.lang}`);
+    const first = !state.doc;
     state.doc = await response.json();
     renderResults();
+    if (first) $("results").scrollIntoView({ block: "start" });
   } catch (e) {
     state.doc = null;
     $("results").hidden = true;

@@ -1,0 +1,117 @@
+"""Where a finding is, for the CI formats (SARIF, JUnit, GitHub annotations), which each need one
+file and one line per finding and all have to agree on them.
+
+Role files have real lines. Sheets and exports do not (an xlsx row is not a line of the file), so
+a table finding points at the file's first line and carries its sheet and row in words. A finding
+about something with no file at all (a unit that lacks a post) points at the first input.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from ..model import DataWarning, Evidence, Report, Violation
+
+LINE_FILES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class Place:
+    file: str | None
+    line: int
+    sheet: str | None = None
+    row: int | None = None
+
+    def where(self, lang: str) -> str:
+        """Sheet and row in words, for formats whose location is only a file and a line."""
+        parts = []
+        if self.sheet:
+            parts.append(f"工作表“{self.sheet}”" if lang == "zh" else f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行" if lang == "zh" else f"row {self.row}")
+        return ("，" if lang == "zh" else ", ").join(parts)
+
+
+def _rank(report: Report, file: str) -> int:
+    return report.inputs.index(file) if file in report.inputs else len(report.inputs)
+
+
+def place(v: Violation, report: Report) -> Place:
+    located = [e for e in v.evidence if e.file]
+    with_line = [e for e in located if e.line is not None]
+    if with_line:
+        e = min(with_line, key=lambda e: (_rank(report, e.file), e.file, e.line))
+        return Place(e.file, e.line)
+    if located:
+        e = min(located, key=lambda e: (_rank(report, e.file), e.file, e.sheet or "", e.row or 0))
+        return Place(e.file, 1, e.sheet, e.row)
+    return Place(report.inputs[0] if report.inputs else None, 1)
+
+
+def warning_place(w: DataWarning) -> Place:
+    if w.file and Path(w.file).suffix.lower() in LINE_FILES:
+        return Place(w.file, w.row or 1)       # role and waiver files: the row is a line
+    return Place(w.file, 1, w.sheet, w.row)
+
+
+def evidence_place(e: Evidence) -> Place:
+    if e.line is not None:
+        return Place(e.file, e.line)
+    return Place(e.file, 1, e.sheet, e.row)
+
+
+def relative(file: str) -> str:
+    """The path relative to the working directory, with forward slashes: what CI systems show
+    and what GitHub resolves against the repository."""
+    path = Path(file)
+    try:
+        rel = os.path.relpath(path if path.is_absolute() else Path.cwd() / path, Path.cwd())
+    except ValueError:      # another drive on Windows: nothing relative exists
+        return path.as_posix()
+    return Path(rel).as_posix()
+
+
+def artifact_uri(file: str) -> str:
+    """A URI reference (RFC 3986) for SARIF: the relative path, percent-encoded."""
+    return quote(relative(file), safe="/")
+
+
+def subject_text(v: Violation) -> str:
+    s = v.subject
+    text = f"{s.kind} {s.name}"
+    if s.unit and s.kind != "unit":
+        text += f" ({s.unit})"
+    return text
+
+
+def fingerprint(v: Violation) -> str:
+    """Stable across runs: rule, subject and duties, never a row or line, so that sorting a sheet
+    or moving a role inside its file is not a new finding."""
+    s = v.subject
+    key = "\x1f".join([v.rule_id, s.kind, s.name, s.unit or "", ",".join(v.duties)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def status_note(v: Violation, lang: str) -> str:
+    """What the waivers, the baseline and a what-if change say about this finding, or ""."""
+    zh = lang == "zh"
+    notes = []
+    waiver = dict(v.waiver)
+    if v.waiver_status == "active":
+        notes.append(f"已豁免 {waiver.get('id')}，至 {waiver.get('expires')}" if zh
+                     else f"waived by {waiver.get('id')} until {waiver.get('expires')}")
+    elif v.waiver_status == "expired":
+        notes.append(f"豁免 {waiver.get('id')} 已于 {waiver.get('expires')} 到期" if zh
+                     else f"waiver {waiver.get('id')} expired on {waiver.get('expires')}")
+    if v.change == "introduced":
+        notes.append("由本次变更引入" if zh else "introduced by the change")
+    elif v.change == "removed":
+        notes.append("本次变更后消除" if zh else "removed by the change")
+    if v.baseline == "unchanged":
+        notes.append("基线中已有" if zh else "in the baseline")
+    elif v.baseline == "new":
+        notes.append("基线中没有" if zh else "new since the baseline")
+    return ("；" if zh else "; ").join(notes)
