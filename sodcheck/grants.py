@@ -27,6 +27,9 @@ from .taxonomy import Taxonomy
 from .text import compact
 
 MAX_PATHS = 3
+# Evidence of a role that only a what-if --grant gives: no export row proves it. A string, not None,
+# because evidence is sorted and the same finding also holds rows of real files.
+WHAT_IF_FILE = "--grant"
 
 
 def glob_regex(glob: str) -> str:
@@ -154,13 +157,14 @@ class GrantGraph:
     def __post_init__(self) -> None:
         self._masks: dict[str, np.ndarray] = {}
         self._paths: dict[tuple[int, str], tuple] = {}
-        self._matches: dict[int, tuple] = {}
+        self._matches: dict[tuple, tuple] = {}
+        self._role_direct: dict[int, np.ndarray] = {}
 
-    def match(self, perm: int, duty: str) -> tuple[str, str | None]:
+    def match(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str | None]:
         """(duty, glob) that classified a permission under a rule duty, for evidence."""
-        key = (perm, duty)
+        key = (perm, duty, exact)
         if key not in self._matches:
-            below = self.taxonomy.below(duty)
+            below = {duty} if exact else self.taxonomy.below(duty)
             code = self.permissions[perm]
             name = compact(self.data.catalogue.get(code, ""))
             self._matches[key] = (duty, None)
@@ -173,23 +177,40 @@ class GrantGraph:
                     break
         return self._matches[key]
 
-    def _perms_for(self, duty: str) -> np.ndarray:
-        """Which permissions carry this duty or one below it."""
-        if duty not in self._masks:
-            cols = [self.columns[d] for d in self.taxonomy.below(duty)]
-            self._masks[duty] = self.perm_direct[:, cols].any(axis=1)
-        return self._masks[duty]
+    def _perms_for(self, duty: str, exact: bool = False) -> np.ndarray:
+        """Which permissions carry this duty or one below it (exact: this duty itself, as mapped)."""
+        key = (duty, exact)
+        if key not in self._masks:
+            cols = [self.columns[duty]] if exact else [self.columns[d] for d in self.taxonomy.below(duty)]
+            self._masks[key] = self.perm_direct[:, cols].any(axis=1)
+        return self._masks[key]
 
-    def role_paths(self, role: int, duty: str) -> tuple[tuple[tuple[int, ...], int, int, int], ...]:
+    def direct_duties(self, starts: list[tuple[int, int, int]],
+                      direct: list[tuple[int, int, int]]) -> np.ndarray:
+        """The duties, as mapped and not expanded upwards, of every permission these roles (through
+        their includes) and direct grants give. Cached per role; used for linked accounts only."""
+        held = np.zeros(len(self.columns), dtype=bool)
+        for role, _, _ in starts:
+            if role not in self._role_direct:
+                reach = nx.descendants(self.includes, role) | {role}
+                perms = np.concatenate([self.role_perm_rows.values_of(r) for r in sorted(reach)])
+                self._role_direct[role] = self.perm_direct[perms].any(axis=0)
+            held |= self._role_direct[role]
+        for perm, _, _ in direct:
+            held |= self.perm_direct[perm]
+        return held
+
+    def role_paths(self, role: int, duty: str, exact: bool = False
+                   ) -> tuple[tuple[tuple[int, ...], int, int, int], ...]:
         """Shortest include chain from role to each (granting role, permission) carrying duty:
         (chain of role indexes, permission, file, row of the first link). Cached per role."""
-        key = (role, duty)
+        key = (role, duty, exact)
         if key not in self._paths:
-            self._paths[key] = self._search(role, duty)
+            self._paths[key] = self._search(role, duty, exact)
         return self._paths[key]
 
-    def _search(self, role: int, duty: str) -> tuple:
-        wanted = self._perms_for(duty)
+    def _search(self, role: int, duty: str, exact: bool = False) -> tuple:
+        wanted = self._perms_for(duty, exact)
         found = []
         seen = {role}
         queue = deque([(role, (role,))])
@@ -209,10 +230,11 @@ class GrantGraph:
         return tuple(found)
 
     def evidence_for(self, head: tuple[str, ...], starts: list[tuple[int, int, int]],
-                     direct: list[tuple[int, int, int]], duty: str) -> list[Evidence]:
+                     direct: list[tuple[int, int, int]], duty: str, exact: bool = False) -> list[Evidence]:
         """Grant paths for one subject and one rule duty: at most MAX_PATHS, plus the count of
-        the rest. starts: (role, file, row) the subject holds; direct: (permission, file, row)."""
-        wanted = self._perms_for(duty)
+        the rest. starts: (role, file, row) the subject holds; direct: (permission, file, row).
+        exact: only permissions mapped to this duty itself, not to one below it."""
+        wanted = self._perms_for(duty, exact)
         paths = []
         for perm, file, row in direct:
             if wanted[perm]:
@@ -221,20 +243,25 @@ class GrantGraph:
         for role, file, row in starts:
             if not self.role_closure[role, byte] & (0x80 >> bit):
                 continue  # this role cannot lead to the duty: skip the path search
-            for chain, perm, f2, r2 in self.role_paths(role, duty):
+            for chain, perm, f2, r2 in self.role_paths(role, duty, exact):
                 path = head + tuple(f"role:{self.roles[r]}" for r in chain) + \
                     (f"permission:{self.permissions[perm]}",)
                 paths.append((path, perm, file if head else f2, row if head else r2))
-        paths.sort(key=lambda p: (len(p[0]), p[0]))
+        # A flat export repeats the account-role (and role-permission) pair on every permission
+        # row: one path, many rows. Keep each path once, at its first row, or more_paths inflates.
+        paths.sort(key=lambda p: (len(p[0]), p[0], p[2], p[3]))
+        paths = [p for i, p in enumerate(paths) if i == 0 or p[0] != paths[i - 1][0]]
         shown = paths[:MAX_PATHS]
         rest = len(paths) - len(shown)
         evidence = []
         for i, (path, perm, file, row) in enumerate(shown):
             code = self.permissions[perm]
-            held, how = self.match(perm, duty)
+            held, how = self.match(perm, duty, exact)
+            real = file is not None and file >= 0
+            # post falls back to the code: evidence is sorted, and None beside a name cannot be.
             evidence.append(Evidence(
-                file=self.data.files[file] if file is not None and file >= 0 else None, row=row,
-                post=self.data.catalogue.get(code) or None, duty=held, pattern=how, permission=code, path=path,
+                file=self.data.files[file] if real else WHAT_IF_FILE, row=row if real else None,
+                post=self.data.catalogue.get(code) or code, duty=held, pattern=how, permission=code, path=path,
                 more_paths=rest if i == len(shown) - 1 else 0))
         return evidence
 
@@ -303,17 +330,34 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
 
     closure, cycles = _closure(graph, own)
     for cycle in cycles:
-        names = [roles[i] for i in cycle]
-        file, row = include_rows.get((cycle[0], min(graph.successors(cycle[0]))), (None, None))
+        order = _cycle_order(graph, cycle)
+        chain = " → ".join([roles[i] for i in order] + [roles[order[0]]])
+        file, row = include_rows.get((order[0], order[1 % len(order)]), (None, None))
+        group_zh = group_en = ""
+        if len(order) < len(cycle):
+            group_zh = f"（互相包含的角色：{'、'.join(roles[i] for i in cycle)}）"
+            group_en = f" (roles that include one another: {', '.join(roles[i] for i in cycle)})"
         warnings.append(DataWarning(
             "ROLE-CYCLE", data.files[file] if file is not None else None, None, row, None,
-            Text(f"角色包含关系成环：{' → '.join(names + names[:1])}；按环上各角色权限的并集计算",
-                 f"role includes form a cycle: {' → '.join(names + names[:1])}; evaluated as the "
+            Text(f"角色包含关系成环：{chain}{group_zh}；按环上各角色权限的并集计算",
+                 f"role includes form a cycle: {chain}{group_en}; evaluated as the "
                  "union of the roles on the cycle")))
     role_perm_rows = Grouped(rp_role, rp_perm, _ints(rp["file"]), _ints(rp["row"]), len(roles))
     return GrantGraph(data, taxonomy, columns, roles, {r: i for i, r in enumerate(roles)}, permissions,
                       {p: i for i, p in enumerate(permissions)}, perm_direct, perm_entries, closure, graph,
                       role_perm_rows, include_rows, [[roles[i] for i in c] for c in cycles], defined)
+
+
+def _cycle_order(graph: nx.DiGraph, members: list[int]) -> list[int]:
+    """One real cycle through the first member, in include order: the members sorted are not
+    necessarily a chain the reader can follow in the export (A→C→B→A is not A→B→C→A)."""
+    start = members[0]
+    if len(members) == 1:
+        return [start]
+    within = graph.subgraph(members)
+    paths = nx.single_source_shortest_path(within, start)
+    back = min((p for p in within.predecessors(start) if p != start), key=lambda p: (len(paths[p]), p))
+    return paths[back]
 
 
 def _closure(graph: nx.DiGraph, own: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
@@ -461,11 +505,11 @@ def role_table(graph: GrantGraph) -> HolderTable:
 
 
 def account_duties(graph: GrantGraph, accounts: Accounts, acc: int) -> dict[str, list[Evidence]]:
-    """Every duty one account holds directly (leaves, not their parents), with grant paths."""
-    held = _unpack(accounts.bits[[acc]], len(graph.columns))[0]
-    out: dict[str, list[Evidence]] = {}
-    for duty, col in graph.columns.items():
-        below = graph.taxonomy.below(duty)
-        if held[col] and not any(held[graph.columns[d]] for d in below if d != duty):
-            out[duty] = _account_evidence(graph, accounts, acc, duty)
-    return out
+    """Every duty one account's permissions carry as mapped, with grant paths. Not only the
+    lowest held duties: a generic finance permission beside an accounting one must stay finance,
+    or PERM-BEYOND-POST would pass a post of 会计 that it fails when the accounting one is absent."""
+    starts, direct = accounts.starts.get(acc), accounts.direct.get(acc)
+    held = graph.direct_duties(starts, direct)
+    head = (f"account:{accounts.codes[acc]}",)
+    return {duty: graph.evidence_for(head, starts, direct, duty, exact=True)
+            for duty, col in graph.columns.items() if held[col]}

@@ -144,9 +144,11 @@ class Ruleset:
 
 
 def builtin_files() -> list[Path]:
-    folder = resources.files("sodcheck.rules")
-    return sorted((Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")),
-                  key=lambda p: p.name)
+    try:
+        folder = Path(str(resources.files("sodcheck.rules")))
+    except ModuleNotFoundError:  # running from a source tree that was never installed
+        folder = Path(__file__).resolve().parent.parent / "rules"
+    return sorted(p for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def rule_files(paths: list[str]) -> list[Path]:

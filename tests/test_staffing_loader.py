@@ -230,3 +230,24 @@ def test_missing_file_and_empty_folder(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(SodcheckError, match="folder holds no"):
         load_staffing([str(tmp_path / "empty")])
+
+
+def test_legacy_xls_with_merged_unit(tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("人员分工")
+    sheet.write_merge(0, 0, 0, 4, "经办机构人员分工、岗位职责情况表")
+    for column, title in enumerate(HEADER):
+        sheet.write(1, column, title)
+    sheet.write_merge(2, 3, 1, 1, "甲中心")
+    for row, values in enumerate([["李娜", None, "在编", "会计、出纳", "2015.09"],
+                                  ["王五", None, "编外", "出纳", "坏日期"]], start=2):
+        for column, value in enumerate(values):
+            if value is not None:
+                sheet.write(row, column, value)
+    path = tmp_path / "old.xls"
+    workbook.save(str(path))
+    data = load_staffing([str(path)])
+    assert people(data) == {("李娜", "甲中心"), ("王五", "甲中心")}
+    assert [(w.code, w.sheet, w.row, w.column) for w in data.warnings] == \
+        [("DATE-UNREADABLE", "人员分工", 4, "E")]

@@ -337,6 +337,31 @@ def test_binary_named_csv_and_other_kinds():
     assert workbook_as_rules.status_code == 422
 
 
+def test_damaged_workbook_part_is_refused():
+    """A part whose deflate stream is broken: zlib's own error must not become a 500."""
+    raw = bytearray(SAMPLE.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive:
+        info = archive.getinfo("xl/worksheets/sheet2.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(start + 20, start + 60):
+        raw[offset] ^= 0x5A
+    response = check(client(), [("staff", ("damaged.xlsx", bytes(raw), XLSX_TYPE))], lang="en")
+    assert response.status_code == 422
+    assert response.json()["error"] == "damaged.xlsx: not a valid xlsx (broken zip)"
+
+
+def test_a_parser_giving_up_is_about_the_file(monkeypatch, caplog):
+    def gives_up(*args, **kwargs):
+        raise OSError("image file is truncated")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", gives_up)
+    with caplog.at_level(logging.INFO):
+        response = check(client(), sample_files("名单.xlsx"), lang="en")
+    assert response.status_code == 422
+    assert response.json()["error"] == "名单.xlsx: the file cannot be read (damaged?): OSError"
+    assert "名单" not in caplog.text and "OSError" in caplog.text
+
+
 def test_gb18030_csv_is_read(tmp_path):
     text = "单位,姓名,身份证号码,人员身份,岗位,任现岗时间\n中心,张三,,在编,会计、出纳,2020-01-01\n"
     response = check(client(), [("staff", ("名单.csv", text.encode("gb18030"), "text/csv"))])

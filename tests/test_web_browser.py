@@ -122,6 +122,12 @@ def test_upload_filter_and_download(browser, server, tmp_path):
         page.click('[data-format="json"]')
     assert info.value.suggested_filename == "sodcheck-2024-06-30.json"
 
+    with page.expect_download() as info:
+        page.click("#template-link")
+    template = tmp_path / "template.xlsx"
+    info.value.save_as(template)
+    assert openpyxl.load_workbook(template).sheetnames
+
     # The HTML report opens on its own, from disk, and filters.
     html = context.new_page()
     html_problems: list[str] = []

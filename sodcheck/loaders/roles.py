@@ -78,6 +78,7 @@ class RoleConfig:
     role_names: dict[str, str] = field(default_factory=dict)
     catalogue_lines: dict[str, tuple[int, int]] = field(default_factory=dict)
     has_catalogue: bool = False
+    permission_names: dict[str, str] = field(default_factory=dict)    # as the catalogue gives them
     # role -> [(what, reference)] in file order: what is "includes" or "permissions".
     references: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -236,7 +237,11 @@ def load_roles(paths: list[str]) -> RoleConfig:
                 for other in dict.fromkeys(definition.includes):
                     include_rows.append((role, other, index, line))
                     refs.append(("includes", other))
-    data.catalogue = {code: name for code, name in catalogue_names.items()}
+    config.permission_names = {code: name for code, name in catalogue_names.items() if name}
+    # A permission without a catalogue name is classified by its code as if it were its name too:
+    # people write role files by hand, often with the menu's own words ("待遇审核") as the code.
+    granted = {code for _, code, _, _ in perm_rows}
+    data.catalogue = {code: catalogue_names.get(code) or code for code in set(catalogue_names) | granted}
     data.role_names = dict(config.role_names)
     data.role_permissions = _frame(perm_rows, "permission")
     data.role_includes = _frame(include_rows, "includes")
@@ -324,7 +329,7 @@ def _unmapped_problems(config: RoleConfig, graph) -> list[Problem]:
     problems = []
     for code in sorted(unmapped & set(holders)):
         roles = sorted(holders[code], key=lambda r: config.role_lines[r])
-        name = config.data.catalogue.get(code) or None
+        name = config.permission_names.get(code)
         evidence = [replace(_at(config, r), post=name, permission=code) for r in roles[:MAX_HOLDERS]]
         if len(roles) > MAX_HOLDERS:
             evidence[-1] = replace(evidence[-1], more_paths=len(roles) - MAX_HOLDERS)

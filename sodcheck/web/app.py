@@ -20,6 +20,7 @@ import time
 import traceback
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import fields, is_dataclass, replace
 from datetime import date
 from importlib import resources
@@ -92,6 +93,7 @@ MESSAGES = {
                       "(damaged or renamed?)"),
     "workbook_not_here": Text("这里需要 {kinds} 文件，但上传的是 Excel 工作簿",
                               "expected {kinds} here, but the upload is an Excel workbook"),
+    "unreadable": Text("文件无法读取（可能已损坏）：{kind}", "the file cannot be read (damaged?): {kind}"),
     "internal": Text("内部错误：检查没有完成，请联系管理员", "internal error: the check did not finish; "
                      "tell the administrator"),
     "not_found": Text("没有这个地址", "no such address"),
@@ -296,7 +298,10 @@ class Guard:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception as exc:
+        except BaseException as exc:
+            # Cancellation and exits pass; a Rust library's panic is a BaseException too.
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                raise
             frames = traceback.extract_tb(exc.__traceback__)
             where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames)
                           if "sodcheck" in f.filename), "?")
@@ -341,11 +346,21 @@ def check_content(path: Path, ext: str, allowed: tuple[str, ...], label: str) ->
         try:
             with zipfile.ZipFile(path) as archive:
                 names = archive.namelist()
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
             raise SodcheckError(MESSAGES["broken_zip"], file=label) from None
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
             raise SodcheckError(MESSAGES["not_xlsx"], file=label)
-        check_zip(path, label)
+        try:
+            check_zip(path, label)
+            # Every part must inflate to its checksum: a damaged part would otherwise surface as
+            # an odd exception deep inside openpyxl. Sizes were vetted just above.
+            with zipfile.ZipFile(path) as archive:
+                damaged = archive.testzip()
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+                ValueError, OSError):
+            raise SodcheckError(MESSAGES["broken_zip"], file=label) from None
+        if damaged is not None:
+            raise SodcheckError(MESSAGES["broken_zip"], file=label)
         return "xlsm" if ext == "xlsm" else "xlsx"
     if ext in SPREADSHEET[:3]:
         raise SodcheckError(MESSAGES["not_excel"], file=label)
@@ -453,6 +468,28 @@ class Uploaded:
                 paths[field_name].append(str(final))
                 names[str(final)] = label
         return paths, Relabel(names, str(folder))
+
+
+def loader_failure(exc: Exception) -> SodcheckError | None:
+    """A stray exception raised while a loader read an upload (openpyxl, calamine or pyarrow giving
+    up on a damaged file) is about that file, not a bug in the check: name the file, say 422."""
+    display = None
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        source = Path(frame.f_code.co_filename)
+        if source.parent.name == "loaders" and source.parent.parent.name == "sodcheck":
+            value = frame.f_locals.get("display")
+            display = value if isinstance(value, str) else display
+            if display is None:
+                display = ""
+        tb = tb.tb_next
+    if display is None:
+        return None
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    log.warning("unreadable upload: %s at %s:%s", type(exc).__name__, Path(where.filename).name,
+                where.lineno)
+    return SodcheckError(MESSAGES["unreadable"].format(kind=type(exc).__name__), file=display or None)
 
 
 class Outcome:
@@ -583,6 +620,11 @@ def create_app(token: str | None = None, max_upload_mb: float = 20,
                 return Outcome(200, data=data, report=report)
             except SodcheckError as exc:
                 return Outcome(422, {"error": relabel.error(exc, lang)})
+            except Exception as exc:
+                failure = loader_failure(exc)
+                if failure is None:
+                    raise
+                return Outcome(422, {"error": relabel.error(failure, lang)})
 
     async def checked(request: Request, uploaded: Uploaded, as_of: str | None, lang: str,
                       fmt: str | None = None, extras: bool = False) -> Outcome:
