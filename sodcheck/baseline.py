@@ -81,7 +81,8 @@ def apply_baseline(report: Report, baseline: Baseline) -> Report:
                        tuple(sorted(map(str, v.get("duties") or []))))
         if remaining[fingerprint] > 0:
             remaining[fingerprint] -= 1
-            absent.append({"rule_id": fingerprint[0], "subject": {"kind": fingerprint[1], "name": fingerprint[2]},
+            absent.append({"rule_id": fingerprint[0],
+                           "subject": {"kind": fingerprint[1], "name": fingerprint[2]},
                            "duties": list(fingerprint[3]), "severity": v.get("severity")})
     stats = dict(report.stats, baseline={
         "file": baseline.path,

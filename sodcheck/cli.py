@@ -130,7 +130,7 @@ def cli() -> None:
 @click.option("--revoke", "revokes", multiple=True, metavar="ACCOUNT=ROLE",
               help="What-if: check as if ACCOUNT no longer had ROLE. Repeatable; needs --perms.")
 @click.option("--as-of", "as_of", callback=parse_as_of, metavar="YYYY-MM-DD",
-              help="Judge tenure at this date (default: today).")
+              help="Judge tenure and waiver expiry at this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write the report here instead of standard output.")
 @click.option("--sarif-output", metavar="FILE", help="Also write a SARIF 2.1.0 report here.")
@@ -164,10 +164,20 @@ def check(staff, perms, roles, rules, waivers, baseline, include_disabled, grant
                             color=output is None and sys.stdout.isatty())
     write_output(render(fmt, report, options), output)
     if sarif_output:
-        write_output(render("sarif", report, options), sarif_output)
+        write_ci_output(render("sarif", report, options), sarif_output)
     if junit_output:
-        write_output(render("junit", report, options), junit_output)
+        write_ci_output(render("junit", report, options), junit_output)
     sys.exit(0 if exit_zero else exit_status(report, fail_on))
+
+
+def write_ci_output(data: str | bytes, output: str) -> None:
+    """CI configurations name report paths in folders that do not exist yet (reports/x.xml)."""
+    if output != "-":
+        try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass    # write_output says why the file cannot be written
+    write_output(data, output)
 
 
 def junit_error(exc: Exception, lang: str, targets: list[str | None]) -> None:
@@ -176,10 +186,15 @@ def junit_error(exc: Exception, lang: str, targets: list[str | None]) -> None:
         return
     from .report.junit import error_document
 
-    message = exc.render(lang) if isinstance(exc, SodcheckError) else f"internal error: {type(exc).__name__}: {exc}"
+    message = exc.render(lang) if isinstance(exc, SodcheckError) else \
+        f"internal error: {type(exc).__name__}: {exc}"
+    document = error_document(message, getattr(exc, "file", None))
     for target in targets:
         try:
-            write_output(error_document(message, getattr(exc, "file", None)), target)
+            if target is None:
+                write_output(document, None)
+            else:
+                write_ci_output(document, target)
         except SodcheckError:
             pass
 

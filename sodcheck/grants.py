@@ -27,9 +27,10 @@ from .taxonomy import Taxonomy
 from .text import compact
 
 MAX_PATHS = 3
-# Evidence of a role that only a what-if --grant gives: no export row proves it. A string, not None,
-# because evidence is sorted and the same finding also holds rows of real files.
-WHAT_IF_FILE = "--grant"
+# Evidence of a role that only a what-if --grant gives: no export row proves it. Empty, not None,
+# because evidence is sorted and the same finding also holds rows of real files; empty is what
+# every writer already treats as "no file" (no SARIF location, no link).
+WHAT_IF_FILE = ""
 
 
 def glob_regex(glob: str) -> str:
@@ -155,9 +156,9 @@ class GrantGraph:
     defined: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self._masks: dict[str, np.ndarray] = {}
-        self._paths: dict[tuple[int, str], tuple] = {}
-        self._matches: dict[tuple, tuple] = {}
+        self._masks: dict[tuple[str, bool], np.ndarray] = {}
+        self._paths: dict[tuple[int, str, bool], tuple] = {}
+        self._matches: dict[tuple[int, str, bool], tuple] = {}
         self._role_direct: dict[int, np.ndarray] = {}
 
     def match(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str | None]:

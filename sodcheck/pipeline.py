@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .baseline import apply_baseline, load_baseline
 from .engine import Inputs, evaluate
 from .grants import account_duties, account_table, build_accounts, build_graph, role_table
 from .linking import link_accounts
@@ -19,7 +20,6 @@ from .loaders.staffing import load_staffing
 from .model import Evidence, Report, SodcheckError, Text, Violation, sorted_violations
 from .ruleset import Ruleset, load_ruleset
 from .waivers import apply_waivers, load_waivers
-from .baseline import apply_baseline, load_baseline
 
 Progress = Callable[[str], None]
 

@@ -171,7 +171,7 @@ def test_marked_copy_fills_and_comments_offending_cells(report):
     for coordinate in ("D4", "G4"):
         assert fill_of(ws[coordinate]) == MARK_FILL["high"], coordinate
         assert "SOD-ACC-CASH" in ws[coordinate].comment.text
-    assert "同一人兼任会计和出纳" in ws["G4"].comment.text
+    assert "兼有会计和出纳职责" in ws["G4"].comment.text
     # non-established staff on a high-risk post: the staff-type cell is marked too
     assert "STAFF-HIGH-RISK" in ws["F5"].comment.text
     assert fill_of(ws["F5"]) == MARK_FILL["medium"]

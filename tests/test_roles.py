@@ -108,7 +108,8 @@ def test_sample_in_every_format(fmt, tmp_path, monkeypatch):
             ("UNMAPPED-PERMISSION", "sample_data/roles/config/benefit.yaml", lines["benefit_payer"]),
         }
     elif fmt == "github":
-        assert f"::error file=sample_data/roles/config/benefit.yaml,line={lines['county_all_in_one']}," in text
+        benefit = "sample_data/roles/config/benefit.yaml"
+        assert f"::error file={benefit},line={lines['county_all_in_one']}," in text
         assert f"::warning file=sample_data/roles/config/benefit.yaml,line={lines['benefit_payer']}," in text
         assert f"::error file=sample_data/roles/config/system.json,line={json_line}," in text
     elif fmt == "junit":
@@ -296,7 +297,8 @@ def test_missing_path_and_empty_folder_exit_2(tmp_path):
 # ----------------------------------------------------------------------------- exports keep warnings
 
 def test_cycle_in_a_permission_export_stays_a_warning(tmp_path):
-    write_csv(tmp_path / "role_includes.csv", [["role", "includes"], ["LOOP_1", "LOOP_2"], ["LOOP_2", "LOOP_1"]])
+    write_csv(tmp_path / "role_includes.csv",
+              [["role", "includes"], ["LOOP_1", "LOOP_2"], ["LOOP_2", "LOOP_1"]])
     write_csv(tmp_path / "role_permissions.csv", [["role", "permission"], ["LOOP_1", "YW"]])
     code, doc = check_json("--perms", str(tmp_path))
     assert "ROLE-CYCLE" in {w["code"] for w in doc["warnings"]}

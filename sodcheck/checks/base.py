@@ -40,7 +40,7 @@ def finding(rule: RuleBase, subject: Subject, detail: Text | None, evidence: lis
 
 
 def held_text(taxonomy: Taxonomy, duties: list[str]) -> Text:
-    return Text("兼有：" + duty_list(taxonomy, duties, "zh"), "holds " + duty_list(taxonomy, duties, "en"))
+    return Text("涉及：" + duty_list(taxonomy, duties, "zh"), "duties: " + duty_list(taxonomy, duties, "en"))
 
 
 def selected_duties(rule, taxonomy: Taxonomy) -> list[str]:

@@ -81,8 +81,8 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
 
 
 def _notice(rule: Rule) -> Text:
-    return Text(f"{rule.title.zh}：将在 {rule.notice_days} 天内达到 {rule.max_years} 年上限，请提前安排轮岗",
-                f"{rule.title.en}: reaches the {rule.max_years}-year limit within {rule.notice_days} days; "
+    return Text(f"任职将在 {rule.notice_days} 天内达到 {rule.max_years} 年上限，请提前安排轮岗",
+                f"Tenure reaches the {rule.max_years}-year limit within {rule.notice_days} days; "
                 "plan the rotation")
 
 

@@ -113,7 +113,8 @@ def _read_xlsx(path: Path, display: str) -> list[Sheet]:
     check_zip(path, display)
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError,
+            EOFError, IndexError, AttributeError) as exc:  # openpyxl's ways of meeting a damaged part
         raise SodcheckError(Text(f"无法作为 xlsx 工作簿打开：{exc}",
                                  f"cannot open as an xlsx workbook: {exc}"), file=display) from None
     sheets = []

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -23,6 +24,7 @@ from .staffing import expand_paths
 
 LOOKUP = build_lookup(PERMISSION_ALIASES)
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet")
+DELIMITERS = (",", "\t", ";")
 ACTIVE = ("正常", "启用", "有效", "在用", "active", "enabled", "normal", "1", "y", "yes", "true")
 DISABLED = ("停用", "禁用", "注销", "锁定", "冻结", "失效", "无效", "disabled", "inactive", "locked",
             "0", "n", "no", "false")
@@ -95,9 +97,9 @@ def _header_line(lines: list[list[str]]) -> tuple[int, dict[str, int]]:
     return best
 
 
-def _locate_csv_error(text: str, header_index: int, width: int) -> int | None:
+def _locate_csv_error(text: str, header_index: int, width: int, delimiter: str = ",") -> int | None:
     """pyarrow says what is wrong but not where: find the first line whose field count is off."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line_start = 1
     for index, record in enumerate(reader):
         if index > header_index and record and len(record) != width:
@@ -117,44 +119,82 @@ def _utf8_payload(raw: bytes, display: str) -> bytes:
         return decode(raw, display).encode("utf-8")
 
 
-def _read_csv(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, int]:
+def _data_lines(payload: bytes, header_index: int, count: int) -> np.ndarray:
+    """The line number of each data row. pyarrow skips empty lines, so where the file has any,
+    rows are matched to the non-empty lines after the header (values hold no line breaks)."""
+    first = header_index + 2
+    if b"\n\n" not in payload and b"\n\r\n" not in payload:
+        return np.arange(first, first + count)
+    raw = np.frombuffer(payload, dtype=np.uint8)
+    breaks = np.flatnonzero(raw == 10)
+    starts, ends = np.r_[0, breaks + 1], np.r_[breaks, len(raw)]
+    length = ends - starts
+    empty = (length == 0) | ((length == 1) & (raw[np.minimum(starts, len(raw) - 1)] == 13))
+    numbers = np.flatnonzero(~empty) + 1
+    return numbers[numbers >= first][:count]
+
+
+def _read_csv(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, np.ndarray]:
     payload = _utf8_payload(path.read_bytes(), display)
-    head_lines = list(csv.reader(io.StringIO(payload[:20000].decode("utf-8", "ignore"), newline="")))
-    header_index, found = _header_line(head_lines)
+    head_text = payload[:20000].decode("utf-8", "ignore")
+    # Tab- and semicolon-separated exports exist (.tsv is accepted): the separator is the one under
+    # which the header names the most columns; a comma wins a tie.
+    best = None
+    for delimiter in DELIMITERS:
+        lines = list(csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter))
+        header_index, found = _header_line(lines)
+        if best is None or len(found) > len(best[3]):
+            best = (delimiter, lines, header_index, found)
+    delimiter, head_lines, header_index, found = best
     if not found:
-        return pd.DataFrame(), {}, 1, 0
+        return pd.DataFrame(), {}, 1, np.zeros(0, dtype=np.int64)
     header = head_lines[header_index]
     try:
         table = pacsv.read_csv(
             io.BytesIO(payload),
             read_options=pacsv.ReadOptions(skip_rows=header_index, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in header},
                                                  strings_can_be_null=True))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        line = _locate_csv_error(payload.decode("utf-8"), header_index, len(header))
+        line = _locate_csv_error(payload.decode("utf-8"), header_index, len(header), delimiter)
         raise SodcheckError(Text(f"CSV 无法解析：{exc}", f"CSV does not parse: {exc}"),
                             file=display, row=line) from None
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     frame.columns = range(frame.shape[1])
-    # Exports hold no line breaks inside values, so data row i is on line header + 1 + i.
-    return frame, found, header_index + 1, header_index + 2
+    return frame, found, header_index + 1, _data_lines(payload, header_index, len(frame))
 
 
-def _read_excel(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, int]:
+def _read_excel(path: Path, display: str, warnings: list[DataWarning] | None = None
+                ) -> tuple[pd.DataFrame, dict[str, int], int, np.ndarray]:
+    """The first sheet with recognisable columns. A later sheet that is a table too is not read,
+    and says so: a workbook of one sheet per table would otherwise lose tables silently."""
+    chosen, first_name = None, None
     for sheet in read_grid(path, display):
-        lines = [[("" if c.value is None else str(c.value)) for c in row] for row in sheet.rows]
-        header_index, found = _header_line(lines)
+        header_index, found = _header_line(
+            [[("" if c.value is None else str(c.value)) for c in row] for row in sheet.rows[:20]])
         if not found:
             continue
+        if chosen is not None:
+            if warnings is not None and file_kinds(set(found)):
+                warnings.append(DataWarning("SHEET-SKIPPED", display, sheet.name, sheet.row_numbers[header_index],
+                                            None, Text(
+                    f"工作表“{sheet.name}”也是一张权限表，但每个工作簿只读第一张（“{first_name}”）；请另存为单独的文件",
+                    f"sheet {sheet.name!r} is a permission table too, but only the first one of a workbook "
+                    f"({first_name!r}) is read; save it as a file of its own")))
+            continue
+        lines = [[("" if c.value is None else str(c.value)) for c in row] for row in sheet.rows]
         data = lines[header_index + 1:]
         width = max((len(r) for r in data), default=0)
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in data], dtype="string")
         frame = frame.replace("", pd.NA)
-        return frame, found, sheet.row_numbers[header_index], sheet.row_numbers[header_index] + 1
-    return pd.DataFrame(), {}, 1, 0
+        chosen = frame, found, sheet.row_numbers[header_index], \
+            np.asarray(sheet.row_numbers[header_index + 1:header_index + 1 + len(frame)], dtype=np.int64)
+        first_name = sheet.name
+    return chosen or (pd.DataFrame(), {}, 1, np.zeros(0, dtype=np.int64))
 
 
-def _read_parquet(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, int]:
+def _read_parquet(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, np.ndarray]:
     import pyarrow.parquet as pq
 
     try:
@@ -169,19 +209,20 @@ def _read_parquet(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int
             found[field_name] = c
     frame = table.to_pandas(types_mapper=pd.ArrowDtype).astype("string[pyarrow]")
     frame.columns = range(frame.shape[1])
-    return frame, found, 1, 2
+    return frame, found, 1, np.arange(2, 2 + len(frame))
 
 
-def read_export(path: Path, display: str) -> tuple[list[str], pd.DataFrame, int]:
+def read_export(path: Path, display: str, warnings: list[DataWarning] | None = None
+                ) -> tuple[list[str], pd.DataFrame, int]:
     """(kinds, frame with named columns and a row column, header row)."""
     head = read_head(path)
     kind = sniff(path, head)
     if path.suffix.lower() == ".parquet" or head.startswith(b"PAR1"):
-        frame, found, header_row, first = _read_parquet(path, display)
+        frame, found, header_row, rows = _read_parquet(path, display)
     elif kind in ("xlsx", "xls"):
-        frame, found, header_row, first = _read_excel(path, display)
+        frame, found, header_row, rows = _read_excel(path, display, warnings)
     elif kind == "text":
-        frame, found, header_row, first = _read_csv(path, display)
+        frame, found, header_row, rows = _read_csv(path, display)
     else:
         raise SodcheckError(Text("不支持的文件类型：需要 csv、xlsx 或 parquet",
                                  "unsupported file type: expected csv, xlsx or parquet"), file=display)
@@ -196,7 +237,7 @@ def read_export(path: Path, display: str) -> tuple[list[str], pd.DataFrame, int]
                           for name, col in found.items()})
     for name in named.columns:
         named[name] = named[name].astype("string[pyarrow]").str.strip()
-    named["row"] = pd.RangeIndex(first, first + len(named))
+    named["row"] = rows
     return kinds, named, header_row
 
 
@@ -231,7 +272,7 @@ def load_permissions(paths: list[str]) -> PermissionData:
             index = len(data.files)
             data.files.append(display)
             data.folders[display] = raw
-            kinds, frame, _ = read_export(path, display)
+            kinds, frame, _ = read_export(path, display, data.warnings)
             data.kinds[display] = kinds
             frame["file"] = index
             cols = set(frame.columns)
@@ -273,7 +314,9 @@ def load_permissions(paths: list[str]) -> PermissionData:
         if frames:
             combined = pd.concat(frames, ignore_index=True)
             if name == "accounts":
-                combined = combined.drop_duplicates("account", keep="first")
+                # An account is often in a flat export and in an account list: take each detail
+                # (status above all) from whichever file gives it, not only from the first file read.
+                combined = combined.groupby("account", sort=False, as_index=False).first()
             setattr(data, name, combined.reset_index(drop=True))
     return data
 

@@ -93,7 +93,7 @@ def _node_mark(root: yaml.Node | None, loc: tuple) -> tuple[int | None, int | No
     node, mark = root, root.start_mark
     for step in loc:
         if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == str(step)), None)
+            match = next(((k, v) for k, v in node.value if _key_is(k, step)), None)
             if match is None:
                 break
             mark, node = match[0].start_mark, match[1]
@@ -103,6 +103,18 @@ def _node_mark(root: yaml.Node | None, loc: tuple) -> tuple[int | None, int | No
         else:
             break
     return mark.line + 1, mark.column + 1
+
+
+def _key_is(key: yaml.Node, step: object) -> bool:
+    if key.value == str(step):
+        return True
+    # A plain 01 or 1e3 is read as a number, and its code is the number's text ("1", "1000.0").
+    if isinstance(key, yaml.ScalarNode) and key.style is None and key.value[:1].isdigit():
+        try:
+            return str(yaml.safe_load(key.value)) == str(step)
+        except yaml.YAMLError:
+            return False
+    return False
 
 
 def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:

@@ -6,6 +6,7 @@ tricks. Sizes are judged from the zip directory, and the XML parts are parsed wi
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 from ..model import SodcheckError, Text
@@ -32,9 +33,9 @@ def check_zip(path: Path, display: str) -> None:
             for info in infos:
                 if info.filename.endswith((".xml", ".rels")) and info.file_size < 64 * 1024 * 1024:
                     _check_xml(archive.read(info), info.filename, display)
-    except zipfile.BadZipFile:
-        raise SodcheckError(Text("文件不是有效的 xlsx（zip 结构损坏）", "not a valid xlsx (broken zip)"),
-                            file=display) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+        raise SodcheckError(Text(f"文件不是有效的 xlsx（zip 结构损坏：{exc}）",
+                                 f"not a valid xlsx (broken zip: {exc})"), file=display) from None
 
 
 def _check_xml(data: bytes, member: str, display: str) -> None:

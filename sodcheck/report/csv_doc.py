@@ -22,7 +22,8 @@ def _finding_row(category: str, v: Violation, report: Report, lang: str, show_id
     return [CATEGORY[lang][category], v.rule_id, v.severity, v.subject.kind, v.subject.name,
             v.subject.unit or "", v.subject.id if show_ids else mask_id(v.subject.id) or "",
             v.message.get(lang), "\n".join(evidence_line(e, report, lang) for e in v.evidence),
-            first.file if first else "", first.sheet if first else "", first.row if first else "", ""]
+            first.file if first else "", first.sheet if first else "",
+            (first.row if first.row is not None else first.line) if first else "", ""]
 
 
 def render(report: Report, options) -> bytes:

@@ -16,8 +16,8 @@ from html import escape
 
 from .. import __version__
 from ..model import Evidence, Report, Violation, mask_id
-from .text import evidence_line, location
-from .xlsx import SEVERITIES, WORDS as SHEET_WORDS, assessment_rows, evidence_text, status_text, text_width
+from .text import assessment_rows, evidence_line, evidence_text, location
+from .xlsx import SEVERITIES, WORDS as SHEET_WORDS, status_text, text_width
 
 WORDS = {
     "zh": {**SHEET_WORDS["zh"],

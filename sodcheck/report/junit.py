@@ -114,7 +114,8 @@ def document(report: Report, lang: str = "en") -> ET.Element:
                 "classname": CLASSNAME, "name": f"{relative(file)}: no violations", "time": "0",
                 "file": relative(file)}))
         # Warnings about files that are not inputs (a waiver file) go with the first suite.
-        warnings = [w for w in report.warnings if w.file == file or (len(root) == 0 and w.file not in by_file)]
+        first = len(root) == 0
+        warnings = [w for w in report.warnings if w.file == file or (first and w.file not in by_file)]
         if warnings:
             ET.SubElement(suite, "system-out").text = "\n".join(_warning_line(w, lang) for w in warnings)
         _count(suite, cases)

@@ -20,6 +20,7 @@ from .locate import (Place, artifact_uri, evidence_place, fingerprint, place, st
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"high": "8.0", "medium": "5.0", "low": "3.0"}
 LEVEL = {"high": "error", "medium": "warning", "low": "note"}
+PROBLEM_SEVERITY = {"high": "error", "medium": "warning", "low": "recommendation"}
 MAX_RELATED = 10
 
 
@@ -46,7 +47,7 @@ def _rule(info: RuleInfo, lang: str) -> dict:
             "security-severity": SECURITY_SEVERITY[info.severity],
             "tags": ["security", "separation-of-duties", f"sodcheck-{info.kind}"],
             "precision": "high",
-            "problem.severity": {"high": "error", "medium": "warning", "low": "recommendation"}[info.severity],
+            "problem.severity": PROBLEM_SEVERITY[info.severity],
         },
     }
 

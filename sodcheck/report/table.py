@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
+import shutil
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from ..model import Report, mask_id
-from .text import evidence_line
+from .text import assessment_rows, evidence_text
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 WORDS = {
@@ -28,15 +29,9 @@ WORDS = {
 
 
 def assessment_items(report: Report, lang: str) -> list[str]:
-    """Assessment-table items that the violations would lose points on."""
-    hit = {v.rule_id for v in report.violations if v.counts}
-    items: dict[int, dict] = {}
-    for rule in report.rules:
-        a = dict(rule.assessment)
-        if a and rule.id in hit:
-            items.setdefault(a["item"], {"item": a["item"], "title": a["title"].get(lang),
-                                         "points": a["points"], "rules": []})["rules"].append(rule.id)
-    return [WORDS[lang]["item"].format(**i) + ": " + ", ".join(i["rules"]) for _, i in sorted(items.items())]
+    """Assessment-table items that the violations would lose points on, one line each."""
+    return [WORDS[lang]["item"].format(**row) + ": " + ", ".join(row["rules"])
+            for row in assessment_rows(report, lang)]
 
 
 def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool) -> Table:
@@ -53,7 +48,7 @@ def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool
             severity += f" ({w['waived']})"
         table.add_row(f"[{SEVERITY_STYLE[v.severity]}]{severity}[/]", v.rule_id, subject,
                       v.subject.unit or "", v.message.get(lang),
-                      "\n".join(evidence_line(e, report, lang) for e in v.evidence[:6])
+                      "\n".join(evidence_text(e, report, lang) for e in v.evidence[:6])
                       + (f"\n… +{len(v.evidence) - 6}" if len(v.evidence) > 6 else ""))
     return table
 
@@ -61,7 +56,9 @@ def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool
 def render(report: Report, options) -> str:
     lang, w = options.lang, WORDS[options.lang]
     buffer = io.StringIO()
-    console = Console(file=buffer, width=options.width or 160, force_terminal=options.color,
+    # A terminal gets its own width; a file or pipe gets one wide enough for Chinese columns.
+    width = options.width or (shutil.get_terminal_size().columns if options.color else 160)
+    console = Console(file=buffer, width=width, force_terminal=options.color,
                       color_system="standard" if options.color else None, highlight=False)
     people = report.stat("people")
     head = f"{w['summary']}: {w['violations']} {len(report.violations)} · {w['notices']} " \

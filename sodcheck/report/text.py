@@ -1,6 +1,8 @@
 """Wording shared by the writers: how evidence reads, how a cell is kept from becoming a formula."""
 from __future__ import annotations
 
+from collections import Counter
+
 from ..model import Evidence, Report
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,3 +35,28 @@ def evidence_line(e: Evidence, report: Report, lang: str) -> str:
         return f"{' → '.join(e.path)} → {duty}{more}"
     what = f"“{e.post}”" if lang == "zh" and e.post else (repr(e.post) if e.post else "")
     return " ".join(p for p in (location(e, lang), what, f"→ {duty}" if duty else "") if p)
+
+
+def assessment_rows(report: Report, lang: str) -> list[dict]:
+    """The assessment-table items that counted violations would lose points on."""
+    counts = Counter(v.rule_id for v in report.violations if v.counts)
+    items: dict[object, dict] = {}
+    for rule in report.rules:
+        a = dict(rule.assessment)
+        if not a or not counts[rule.id]:
+            continue
+        title = a.get("title")
+        entry = items.setdefault(a["item"], {
+            "item": a["item"], "title": title.get(lang) if hasattr(title, "get") else str(title or ""),
+            "points": a.get("points"), "rules": [], "count": 0})
+        entry["rules"].append(rule.id)
+        entry["count"] += counts[rule.id]
+    return [items[k] for k in sorted(items, key=lambda k: (not isinstance(k, int), str(k).zfill(6)))]
+
+
+def evidence_text(e, report: Report, lang: str) -> str:
+    """evidence_line, less the file name when the run read one file: on every line it is noise."""
+    line = evidence_line(e, report, lang)
+    if e.file and len(report.inputs) == 1 and e.file == report.inputs[0] and line.startswith(e.file + " "):
+        return line[len(e.file) + 1:]
+    return line

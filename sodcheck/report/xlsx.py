@@ -25,7 +25,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..model import DataWarning, Report, SodcheckError, Violation, mask_id
 from ..text import column_letter, compact
-from .text import FORMULA_START, evidence_line
+from .text import FORMULA_START, assessment_rows, evidence_text
 
 SEVERITIES = ("high", "medium", "low")
 WORDS = {
@@ -142,31 +142,6 @@ def sheet_title(name: str, taken: set[str]) -> str:
         title, n = base[:31 - len(suffix)] + suffix, n + 1
     taken.add(title.lower())
     return title
-
-
-def assessment_rows(report: Report, lang: str) -> list[dict]:
-    """The assessment-table items that counted violations would lose points on."""
-    counts = Counter(v.rule_id for v in report.violations if v.counts)
-    items: dict[object, dict] = {}
-    for rule in report.rules:
-        a = dict(rule.assessment)
-        if not a or not counts[rule.id]:
-            continue
-        title = a.get("title")
-        entry = items.setdefault(a["item"], {
-            "item": a["item"], "title": title.get(lang) if hasattr(title, "get") else str(title or ""),
-            "points": a.get("points"), "rules": [], "count": 0})
-        entry["rules"].append(rule.id)
-        entry["count"] += counts[rule.id]
-    return [items[k] for k in sorted(items, key=lambda k: (not isinstance(k, int), str(k).zfill(6)))]
-
-
-def evidence_text(e, report: Report, lang: str) -> str:
-    """evidence_line, less the file name when the run read one file: on every line it is noise."""
-    line = evidence_line(e, report, lang)
-    if e.file and len(report.inputs) == 1 and e.file == report.inputs[0] and line.startswith(e.file + " "):
-        return line[len(e.file) + 1:]
-    return line
 
 
 def status_text(v: Violation, lang: str) -> str:

@@ -5,6 +5,8 @@ generated names, runs the same pipeline as the CLI, answers, and removes the fol
 check fails. Downloads post the files again, so no result ever waits on the server for a later
 request. Logs carry counts and timings only: the sheets hold names and id numbers.
 """
+# No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations, and
+# the download formats' Literal is built inside create_app, where only eager evaluation sees it.
 
 import hashlib
 import hmac
@@ -51,6 +53,7 @@ from ..report.text import evidence_line
 from ..ruleset import load_ruleset
 
 log = logging.getLogger("sodcheck.web")
+PACKAGE = Path(__file__).resolve().parent.parent
 
 COOKIE = "sodcheck_session"
 # Multipart boundaries and the small form fields ride on top of the files themselves.
@@ -62,7 +65,7 @@ RULE_FILES = ("yaml", "yml")
 FIELD_TYPES: dict[str, tuple[str, ...]] = {
     "staff": SPREADSHEET,
     "perms": SPREADSHEET + ("txt", "tsv"),
-    "roles": SPREADSHEET + RULE_FILES,
+    "roles": RULE_FILES + ("json",),
     "rules": RULE_FILES,
 }
 # The formats a download can take; each must also be registered in sodcheck.report.FORMATS.
@@ -74,7 +77,6 @@ DOWNLOADS = {
 
 MESSAGES = {
     "unauthorized": Text("需要访问令牌：请先登录", "an access token is needed: log in first"),
-    "bad_token": Text("访问令牌不对", "wrong access token"),
     "too_large": Text("上传的文件太大：每次最多 {mb} MB", "the upload is too large: at most {mb} MB at a time"),
     "bad_length": Text("请求头 Content-Length 无效", "invalid Content-Length header"),
     "no_input": Text("请至少上传一个人员分工表（或权限导出文件）",
@@ -83,7 +85,7 @@ MESSAGES = {
     "bad_date": Text("检查基准日应为 YYYY-MM-DD 格式的日期", "the as-of date must be a date in the form YYYY-MM-DD"),
     "bad_request": Text("请求格式不对：{detail}", "bad request: {detail}"),
     "empty": Text("文件是空的", "the file is empty"),
-    "bad_ext": Text("不支持的文件类型：这里需要 {kinds}", "unsupported file type: expected {kinds} here"),
+    "bad_ext": Text("不支持的文件类型：这里需要 {kinds_zh}", "unsupported file type: expected {kinds_en} here"),
     "not_xlsx": Text("这是 zip 压缩包，但不是 Excel 工作簿", "this is a zip archive, but not an Excel workbook"),
     "broken_zip": Text("文件不是有效的 xlsx（zip 结构损坏）", "not a valid xlsx (broken zip)"),
     "binary": Text("文件内容不是电子表格或文本（可能已损坏或被改名）",
@@ -91,8 +93,8 @@ MESSAGES = {
     "not_excel": Text("文件扩展名是 Excel，但内容不是 Excel 工作簿（可能已损坏或被改名）",
                       "named like an Excel file, but the content is not an Excel workbook "
                       "(damaged or renamed?)"),
-    "workbook_not_here": Text("这里需要 {kinds} 文件，但上传的是 Excel 工作簿",
-                              "expected {kinds} here, but the upload is an Excel workbook"),
+    "workbook_not_here": Text("这里需要 {kinds_zh} 文件，但上传的是 Excel 工作簿",
+                              "expected {kinds_en} here, but the upload is an Excel workbook"),
     "unreadable": Text("文件无法读取（可能已损坏）：{kind}", "the file cannot be read (damaged?): {kind}"),
     "internal": Text("内部错误：检查没有完成，请联系管理员", "internal error: the check did not finish; "
                      "tell the administrator"),
@@ -105,15 +107,9 @@ def msg(key: str, lang: str, **values: object) -> str:
     return MESSAGES[key].format(**values).get(lang) if values else MESSAGES[key].get(lang)
 
 
-def lang_of(request_lang: str | None, query_lang: str | None, accept: str | None) -> str:
-    for value in (request_lang, query_lang):
-        if value in ("zh", "en"):
-            return value
-    if accept:
-        first = accept.split(",")[0].strip().lower()
-        if first.startswith("en"):
-            return "en"
-    return "zh"
+def lang_of(*given: str | None) -> str:
+    """The first language asked for; Chinese, the page's own language, when none is."""
+    return next((value for value in given if value in ("zh", "en")), "zh")
 
 
 def scope_lang(scope) -> str:
@@ -121,8 +117,7 @@ def scope_lang(scope) -> str:
         return scope["sodcheck.lang"]
     query = scope.get("query_string", b"").decode("latin-1")
     match = re.search(r"(?:^|&)lang=(zh|en)(?:&|$)", query)
-    accept = _header(scope, b"accept-language")
-    return lang_of(None, match.group(1) if match else None, accept)
+    return lang_of(match.group(1) if match else None)
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -303,8 +298,8 @@ class Guard:
             if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
                 raise
             frames = traceback.extract_tb(exc.__traceback__)
-            where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames)
-                          if "sodcheck" in f.filename), "?")
+            where = next((f"{Path(f.filename).relative_to(PACKAGE)}:{f.lineno}" for f in reversed(frames)
+                          if Path(f.filename).is_relative_to(PACKAGE)), "?")
             log.error("internal error: %s at %s", type(exc).__name__, where)
             if not started:
                 await _send_json(send, 500, {"error": msg("internal", scope_lang(scope))})
@@ -330,17 +325,17 @@ def extension(raw: str | None) -> str:
 def check_content(path: Path, ext: str, allowed: tuple[str, ...], label: str) -> str:
     """The file's kind from its bytes; the extension to save it under. Workbooks are vetted for
     zip bombs and XML tricks here, before any parser opens them."""
-    kinds = "、".join(allowed)
+    kinds = {"kinds_zh": "、".join(allowed), "kinds_en": ", ".join(allowed)}
     with path.open("rb") as handle:
         head = handle.read(8192)
     if not head:
         raise SodcheckError(MESSAGES["empty"], file=label)
     if ext not in allowed:
-        raise SodcheckError(MESSAGES["bad_ext"].format(kinds=kinds), file=label)
+        raise SodcheckError(MESSAGES["bad_ext"].format(**kinds), file=label)
     kind = sniff(path, head)
     if kind in ("xlsx", "xls"):
         if not set(allowed) & set(SPREADSHEET[:3]):
-            raise SodcheckError(MESSAGES["workbook_not_here"].format(kinds=kinds), file=label)
+            raise SodcheckError(MESSAGES["workbook_not_here"].format(**kinds), file=label)
         if kind == "xls":
             return "xls"
         try:
@@ -575,8 +570,7 @@ def create_app(token: str | None = None, max_upload_mb: float = 20,
         return limiter["checks"]
 
     def request_lang(request: Request, form_lang: str | None = None) -> str:
-        return lang_of(form_lang, request.query_params.get("lang"),
-                       request.headers.get("accept-language"))
+        return lang_of(form_lang, request.query_params.get("lang"))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
@@ -669,7 +663,7 @@ def create_app(token: str | None = None, max_upload_mb: float = 20,
         if not hmac.compare_digest(token_field.encode("utf-8"), token.encode("utf-8")):
             await anyio.sleep(0.3)  # slows guessing without holding a thread
             return HTMLResponse(login_page(lang, error=True), status_code=401)
-        response = RedirectResponse("/", status_code=303)
+        response = RedirectResponse("/?lang=en" if lang == "en" else "/", status_code=303)
         response.set_cookie(COOKIE, session_value(token), httponly=True, samesite="strict",
                             secure=request.url.scheme == "https", path="/")
         return response
