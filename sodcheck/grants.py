@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import arrow
 from .holders import HolderTable, duty_columns
 from .loaders.permissions import PermissionData, status_active
 from .model import DataWarning, Evidence, Subject, Text
@@ -123,9 +123,12 @@ class Grouped:
 
     def __init__(self, keys: np.ndarray, values: np.ndarray, files: np.ndarray, rows: np.ndarray,
                  size: int):
-        order = np.argsort(keys, kind="stable")
-        self.values, self.files, self.rows = values[order], files[order], rows[order]
-        self.offsets = np.searchsorted(keys[order], np.arange(size + 1))
+        if np.all(keys[1:] >= keys[:-1]):   # exports usually come sorted by account already
+            self.values, self.files, self.rows, ordered = values, files, rows, keys
+        else:
+            order = np.argsort(keys, kind="stable")
+            self.values, self.files, self.rows, ordered = values[order], files[order], rows[order], keys[order]
+        self.offsets = np.searchsorted(ordered, np.arange(size + 1))
 
     def get(self, key: int) -> list[tuple[int, int, int]]:
         lo, hi = self.offsets[key], self.offsets[key + 1]
@@ -267,48 +270,20 @@ class GrantGraph:
         return evidence
 
 
-def _frame(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
-    if frame is not None:
-        return frame
-    return pd.DataFrame({c: pd.Series(dtype="string" if c not in ("file", "row") else "int64") for c in columns})
-
-
-def _arrow(series: pd.Series) -> pa.ChunkedArray:
-    """The column as Arrow strings; zero-copy for the Arrow-backed columns the loaders make."""
-    array = series.array
-    data = array.__arrow_array__() if hasattr(array, "__arrow_array__") else \
-        pa.array(series.astype(object).where(series.notna(), None).tolist(), type=pa.string())
-    if isinstance(data, pa.Array):
-        data = pa.chunked_array([data])
-    return data.cast(pa.string()) if data.type != pa.string() else data
-
-
-def _unique(*series: pd.Series) -> list[str]:
-    chunks = [chunk for s in series for chunk in _arrow(s).chunks]
-    values = pc.unique(pa.chunked_array(chunks, type=pa.string())).drop_null()
-    return sorted(values.to_pylist())
-
-
-def _positions(series: pd.Series, codes: list[str]) -> np.ndarray:
-    """Index of each value in codes (-1 where absent), by a hash join in Arrow, not Python."""
-    found = pc.index_in(_arrow(series), value_set=pa.array(codes, type=pa.string()))
-    return found.fill_null(-1).to_numpy().astype(np.int64) if len(series) else np.zeros(0, np.int64)
-
-
-def _ints(series: pd.Series) -> np.ndarray:
-    return series.to_numpy(dtype=np.int64, na_value=-1)
+def _table(table: pa.Table | None, columns: list[str]) -> pa.Table:
+    return table if table is not None else arrow.empty(columns)
 
 
 def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWarning]) -> GrantGraph:
     columns = duty_columns(taxonomy)
-    rp = _frame(data.role_permissions, ["role", "permission", "file", "row"])
-    ri = _frame(data.role_includes, ["role", "includes", "file", "row"])
-    ar = _frame(data.account_roles, ["account", "role", "file", "row"])
-    direct = _frame(data.direct, ["account", "permission", "file", "row"])
+    rp = _table(data.role_permissions, ["role", "permission", "file", "row"])
+    ri = _table(data.role_includes, ["role", "includes", "file", "row"])
+    ar = _table(data.account_roles, ["account", "role", "file", "row"])
+    direct = _table(data.direct, ["account", "permission", "file", "row"])
 
-    defined = set(_unique(rp["role"], ri["role"])) | set(data.role_names)
-    roles = sorted(defined | set(_unique(ri["includes"], ar["role"])))
-    permissions = sorted(set(_unique(rp["permission"], direct["permission"])) | set(data.catalogue))
+    defined = set(arrow.unique(rp["role"], ri["role"])) | set(data.role_names)
+    roles = sorted(defined | set(arrow.unique(ri["includes"], ar["role"])))
+    permissions = sorted(set(arrow.unique(rp["permission"], direct["permission"])) | set(data.catalogue))
 
     _warn_undefined(data, ar, ri, defined, warnings)
 
@@ -316,16 +291,16 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
                                                      [data.catalogue.get(p, "") for p in permissions])
     perm_bits = _pack(expand_up(taxonomy, columns, perm_direct))
 
-    rp_role = _positions(rp["role"], roles)
-    rp_perm = _positions(rp["permission"], permissions)
+    rp_role = arrow.positions(rp["role"], roles)
+    rp_perm = arrow.positions(rp["permission"], permissions)
     own = _or_groups(perm_bits[rp_perm], rp_role, len(roles))
 
     graph = nx.DiGraph()
     graph.add_nodes_from(range(len(roles)))
     include_rows: dict[tuple[int, int], tuple[int, int]] = {}
-    for role, inc, file, row in zip(_positions(ri["role"], roles).tolist(),
-                                    _positions(ri["includes"], roles).tolist(),
-                                    _ints(ri["file"]).tolist(), _ints(ri["row"]).tolist()):
+    for role, inc, file, row in zip(arrow.positions(ri["role"], roles).tolist(),
+                                    arrow.positions(ri["includes"], roles).tolist(),
+                                    arrow.ints(ri["file"]).tolist(), arrow.ints(ri["row"]).tolist()):
         graph.add_edge(role, inc)
         include_rows.setdefault((role, inc), (file, row))
 
@@ -343,7 +318,7 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
             Text(f"角色包含关系成环：{chain}{group_zh}；按环上各角色权限的并集计算",
                  f"role includes form a cycle: {chain}{group_en}; evaluated as the "
                  "union of the roles on the cycle")))
-    role_perm_rows = Grouped(rp_role, rp_perm, _ints(rp["file"]), _ints(rp["row"]), len(roles))
+    role_perm_rows = Grouped(rp_role, rp_perm, arrow.ints(rp["file"]), arrow.ints(rp["row"]), len(roles))
     return GrantGraph(data, taxonomy, columns, roles, {r: i for i, r in enumerate(roles)}, permissions,
                       {p: i for i, p in enumerate(permissions)}, perm_direct, perm_entries, closure, graph,
                       role_perm_rows, include_rows, [[roles[i] for i in c] for c in cycles], defined)
@@ -381,16 +356,16 @@ def _closure(graph: nx.DiGraph, own: np.ndarray) -> tuple[np.ndarray, list[list[
     return closure, sorted(cycles)
 
 
-def _warn_undefined(data: PermissionData, ar: pd.DataFrame, ri: pd.DataFrame, defined: set[str],
+def _warn_undefined(data: PermissionData, ar: pa.Table, ri: pa.Table, defined: set[str],
                     warnings: list[DataWarning]) -> None:
     if not defined:
         return  # only account-role links were given: no role definitions to check against
     known = sorted(defined)
     reported = 0
     for frame, column in ((ar, "role"), (ri, "includes")):
-        missing = frame.loc[_positions(frame[column], known) < 0].drop_duplicates(column)
-        for role, file, row in zip(missing[column].tolist(), _ints(missing["file"]).tolist(),
-                                   _ints(missing["row"]).tolist()):
+        missing = arrow.first_rows(frame.filter(pa.array(arrow.positions(frame[column], known) < 0)), column)
+        for role, file, row in zip(missing[column].to_pylist(), arrow.ints(missing["file"]).tolist(),
+                                   arrow.ints(missing["row"]).tolist()):
             if reported < 50:
                 warnings.append(DataWarning("ROLE-UNDEFINED", data.files[file] if file >= 0 else None,
                                             None, row, None,
@@ -435,38 +410,31 @@ def _statuses(values: list, files: list, rows: list, codes: list[str], data: Per
 
 def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
     data = graph.data
-    ar = _frame(data.account_roles, ["account", "role", "file", "row"])
-    direct = _frame(data.direct, ["account", "permission", "file", "row"])
-    info = _frame(data.accounts, ["account", "file", "row"])
-    codes = _unique(ar["account"], direct["account"], info["account"])
-    ar_acc = _positions(ar["account"], codes)
-    ar_role = _positions(ar["role"], graph.roles)
+    ar = _table(data.account_roles, ["account", "role", "file", "row"])
+    direct = _table(data.direct, ["account", "permission", "file", "row"])
+    info = _table(data.accounts, ["account", "file", "row"])
+    codes = arrow.unique(ar["account"], direct["account"], info["account"])
+    ar_acc = arrow.positions(ar["account"], codes)
+    ar_role = arrow.positions(ar["role"], graph.roles)
     bits = _or_groups(graph.role_closure[ar_role], ar_acc, len(codes))
-    d_acc = _positions(direct["account"], codes)
-    d_perm = _positions(direct["permission"], graph.permissions)
+    d_acc = arrow.positions(direct["account"], codes)
+    d_perm = arrow.positions(direct["permission"], graph.permissions)
     if len(d_perm):
         perm_bits = _pack(expand_up(graph.taxonomy, graph.columns, graph.perm_direct))
         bits |= _or_groups(perm_bits[d_perm], d_acc, len(codes))
 
-    aligned = info.set_index("account").reindex(pd.Index(codes))
-    columns = {}
-    for column in ("name", "id_number", "unit", "status", "file", "row"):
-        if column not in aligned.columns:
-            columns[column] = [None] * len(codes)
-        elif column in ("file", "row"):
-            columns[column] = [None if v < 0 else v for v in _ints(aligned[column]).tolist()]
-        else:
-            values = aligned[column].replace("", pd.NA)
-            columns[column] = values.to_numpy(dtype=object, na_value=None).tolist()
+    # Account details aligned with codes: where each code's row is in the account table, if any.
+    where = np.full(len(codes), -1, dtype=np.int64)
+    info_pos = arrow.positions(info["account"], codes)
+    where[info_pos[info_pos >= 0]] = np.flatnonzero(info_pos >= 0)
+    index = pa.array(where, mask=where < 0)          # a null index takes a null
+    columns = {column: info[column].take(index).to_pylist() if column in info.column_names
+               else [None] * len(codes)
+               for column in ("name", "id_number", "unit", "status", "file", "row")}
     active = _statuses(columns.pop("status"), columns["file"], columns["row"], codes, data, warnings)
     return Accounts(codes, columns, active, bits,
-                    Grouped(ar_acc, ar_role, _ints(ar["file"]), _ints(ar["row"]), len(codes)),
-                    Grouped(d_acc, d_perm, _ints(direct["file"]), _ints(direct["row"]), len(codes)))
-
-
-def _unpack(bits: np.ndarray, width: int) -> np.ndarray:
-    return np.unpackbits(bits, axis=1, count=width).astype(bool) if len(bits) else \
-        np.zeros((0, width), dtype=bool)
+                    Grouped(ar_acc, ar_role, arrow.ints(ar["file"]), arrow.ints(ar["row"]), len(codes)),
+                    Grouped(d_acc, d_perm, arrow.ints(direct["file"]), arrow.ints(direct["row"]), len(codes)))
 
 
 def _account_evidence(graph: GrantGraph, accounts: Accounts, acc: int, duty: str) -> list[Evidence]:
@@ -492,17 +460,17 @@ class AccountSubjects(Sequence):
 def account_table(graph: GrantGraph, accounts: Accounts, keep: np.ndarray) -> HolderTable:
     rows = np.flatnonzero(keep)
     subjects = AccountSubjects(accounts, rows)
-    return HolderTable("account", subjects, graph.columns,
-                       _unpack(accounts.bits[rows], len(graph.columns)),
-                       lambda index, duty: _account_evidence(graph, accounts, int(rows[index]), duty))
+    return HolderTable("account", subjects, graph.columns, accounts.bits[rows],
+                       lambda index, duty: _account_evidence(graph, accounts, int(rows[index]), duty),
+                       packed=True)
 
 
 def role_table(graph: GrantGraph) -> HolderTable:
     roles = [i for i, r in enumerate(graph.roles) if r in graph.defined]
     subjects = [Subject("role", graph.roles[i]) for i in roles]
-    return HolderTable("role", subjects, graph.columns,
-                       _unpack(graph.role_closure[roles], len(graph.columns)),
-                       lambda index, duty: graph.evidence_for((), [(roles[index], -1, 0)], [], duty))
+    return HolderTable("role", subjects, graph.columns, graph.role_closure[roles],
+                       lambda index, duty: graph.evidence_for((), [(roles[index], -1, 0)], [], duty),
+                       packed=True)
 
 
 def account_duties(graph: GrantGraph, accounts: Accounts, acc: int) -> dict[str, list[Evidence]]:

@@ -7,7 +7,7 @@ province-wide export never materialises evidence for clean accounts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -17,8 +17,11 @@ from .taxonomy import Taxonomy
 
 @dataclass
 class HolderTable:
+    """held is a boolean matrix (subjects x duty columns), or the same packed eight columns to a
+    byte (np.packbits), which is how a province's accounts arrive from the role closure."""
+
     kind: str
-    subjects: list[Subject]
+    subjects: Sequence[Subject]
     columns: dict[str, int]
     held: np.ndarray
     evidence: Callable[[int, str], list[Evidence]]
@@ -26,16 +29,27 @@ class HolderTable:
     units: list[frozenset[str]] | None = None
     dated: bool = False
     notes: dict = field(default_factory=dict)
+    packed: bool = False
+
+    def column(self, col: int) -> np.ndarray:
+        if self.packed:
+            return (self.held[:, col >> 3] >> (7 - (col & 7))) & 1 != 0
+        return self.held[:, col]
 
     def holds(self, duties: list[str]) -> np.ndarray:
         """Per subject: how many of these duties it holds."""
-        cols = [self.columns[d] for d in duties]
-        return self.held[:, cols].sum(axis=1) if cols else np.zeros(len(self.subjects), dtype=int)
+        count = np.zeros(len(self.subjects), dtype=np.int64)
+        for duty in duties:
+            count += self.column(self.columns[duty])
+        return count
 
     def holds_any(self, duties) -> np.ndarray:
         return self.holds(list(duties)) > 0
 
     def held_duties(self, index: int, duties) -> list[str]:
+        if self.packed:
+            return [d for d in duties
+                    if self.held[index, self.columns[d] >> 3] >> (7 - (self.columns[d] & 7)) & 1]
         return [d for d in duties if self.held[index, self.columns[d]]]
 
 

@@ -8,9 +8,11 @@ from datetime import date
 from typing import Callable
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .baseline import apply_baseline, load_baseline
+from . import arrow
 from .engine import Inputs, evaluate
 from .grants import account_duties, account_table, build_accounts, build_graph, role_table
 from .linking import link_accounts
@@ -48,20 +50,18 @@ def parse_change(value: str) -> tuple[str, str]:
 def apply_changes(data: PermissionData, grants, revokes) -> PermissionData:
     """The export as it would be after the what-if change."""
     links = data.account_roles if data.account_roles is not None else \
-        pd.DataFrame({"account": pd.Series(dtype="string"), "role": pd.Series(dtype="string"),
-                      "file": pd.Series(dtype=int), "row": pd.Series(dtype=int)})
+        arrow.empty(["account", "role", "file", "row"])
     for account, role in revokes:
-        hit = (links["account"] == account) & (links["role"] == role)
-        if not hit.any():
+        hit = pc.and_(pc.equal(links["account"], account), pc.equal(links["role"], role))
+        if not pc.any(hit).as_py():
             raise SodcheckError(Text(f"--revoke {account}={role}：导出中没有这条授权",
                                      f"--revoke {account}={role}: the export has no such grant"))
-        links = links.loc[~hit]
+        links = links.filter(pc.invert(hit))
     if grants:
-        added = pd.DataFrame({"account": [a for a, _ in grants], "role": [r for _, r in grants],
-                              "file": [-1] * len(grants), "row": [0] * len(grants)})
-        links = pd.concat([links, added.astype({"account": links["account"].dtype,
-                                                "role": links["role"].dtype})], ignore_index=True)
-    return replace(data, account_roles=links.reset_index(drop=True), warnings=[])
+        # file -1: a grant that exists only in this what-if, not in any file.
+        added = arrow.rows_table([(a, r, -1, 0) for a, r in grants], ["account", "role", "file", "row"])
+        links = pa.concat_tables([links.select(["account", "role", "file", "row"]), added])
+    return replace(data, account_roles=links, warnings=[])
 
 
 def add_permissions(inputs: Inputs, data: PermissionData, ruleset: Ruleset, request: CheckRequest,

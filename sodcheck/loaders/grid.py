@@ -70,12 +70,19 @@ def decode(raw: bytes, file: str) -> str:
                              "text file is neither UTF-8 nor GB18030"), file=file)
 
 
-def read_grid(path: Path, display: str | None = None) -> list[Sheet]:
-    """Every sheet of a file. Raises SodcheckError for what is not a spreadsheet."""
+def read_grid(path: Path, display: str | None = None, values_only: bool = False) -> list[Sheet]:
+    """Every sheet of a file. Raises SodcheckError for what is not a spreadsheet.
+    values_only: cell values without number formats, read by calamine, which is many times
+    faster than openpyxl on a large export (staffing sheets need the formats; exports do not)."""
     display = display or str(path)
     head = read_head(path)
     kind = sniff(path, head)
     suffix = path.suffix.lower()
+    if kind == "xlsx" and values_only:
+        from .safety import check_zip
+
+        check_zip(path, display)
+        return _read_xls(path, display)
     if kind == "xlsx":
         return _read_xlsx(path, display)
     if kind == "xls":
@@ -137,7 +144,7 @@ def _read_xls(path: Path, display: str) -> list[Sheet]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every kind of damage
-        raise SodcheckError(Text(f"无法作为 xls 工作簿打开：{exc}", f"cannot open as an xls workbook: {exc}"),
+        raise SodcheckError(Text(f"无法打开工作簿：{exc}", f"cannot open the workbook: {exc}"),
                             file=display) from None
     sheets = []
     for name in workbook.sheet_names:

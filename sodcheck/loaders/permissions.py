@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .. import arrow
 from ..model import DataWarning, SodcheckError, Text
 from ..text import compact
 from .grid import decode, read_grid, read_head, sniff
@@ -44,11 +45,11 @@ class PermissionData:
 
     files: list[str] = field(default_factory=list)
     folders: dict[str, str] = field(default_factory=dict)       # file -> the --perms argument it came from
-    accounts: pd.DataFrame | None = None         # account, name, id_number, unit, status, file, row
-    account_roles: pd.DataFrame | None = None    # account, role, file, row
-    direct: pd.DataFrame | None = None           # account, permission, file, row
-    role_permissions: pd.DataFrame | None = None  # role, permission, file, row
-    role_includes: pd.DataFrame | None = None    # role, includes, file, row
+    accounts: pa.Table | None = None         # account, name, id_number, unit, status, file, row
+    account_roles: pa.Table | None = None    # account, role, file, row
+    direct: pa.Table | None = None           # account, permission, file, row
+    role_permissions: pa.Table | None = None  # role, permission, file, row
+    role_includes: pa.Table | None = None    # role, includes, file, row
     catalogue: dict[str, str] = field(default_factory=dict)
     role_names: dict[str, str] = field(default_factory=dict)
     warnings: list[DataWarning] = field(default_factory=list)
@@ -134,7 +135,7 @@ def _data_lines(payload: bytes, header_index: int, count: int) -> np.ndarray:
     return numbers[numbers >= first][:count]
 
 
-def _read_csv(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, np.ndarray]:
+def _read_csv(path: Path, display: str) -> tuple[pa.Table, dict[str, int], int, np.ndarray]:
     payload = _utf8_payload(path.read_bytes(), display)
     head_text = payload[:20000].decode("utf-8", "ignore")
     # Tab- and semicolon-separated exports exist (.tsv is accepted): the separator is the one under
@@ -147,7 +148,7 @@ def _read_csv(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], i
             best = (delimiter, lines, header_index, found)
     delimiter, head_lines, header_index, found = best
     if not found:
-        return pd.DataFrame(), {}, 1, np.zeros(0, dtype=np.int64)
+        return pa.table({}), {}, 1, np.zeros(0, dtype=np.int64)
     header = head_lines[header_index]
     try:
         table = pacsv.read_csv(
@@ -160,17 +161,15 @@ def _read_csv(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], i
         line = _locate_csv_error(payload.decode("utf-8"), header_index, len(header), delimiter)
         raise SodcheckError(Text(f"CSV 无法解析：{exc}", f"CSV does not parse: {exc}"),
                             file=display, row=line) from None
-    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
-    frame.columns = range(frame.shape[1])
-    return frame, found, header_index + 1, _data_lines(payload, header_index, len(frame))
+    return table, found, header_index + 1, _data_lines(payload, header_index, table.num_rows)
 
 
 def _read_excel(path: Path, display: str, warnings: list[DataWarning] | None = None
-                ) -> tuple[pd.DataFrame, dict[str, int], int, np.ndarray]:
+                ) -> tuple[pa.Table, dict[str, int], int, np.ndarray]:
     """The first sheet with recognisable columns. A later sheet that is a table too is not read,
     and says so: a workbook of one sheet per table would otherwise lose tables silently."""
     chosen, first_name = None, None
-    for sheet in read_grid(path, display):
+    for sheet in read_grid(path, display, values_only=True):
         header_index, found = _header_line(
             [[("" if c.value is None else str(c.value)) for c in row] for row in sheet.rows[:20]])
         if not found:
@@ -183,18 +182,25 @@ def _read_excel(path: Path, display: str, warnings: list[DataWarning] | None = N
                     f"sheet {sheet.name!r} is a permission table too, but only the first one of a workbook "
                     f"({first_name!r}) is read; save it as a file of its own")))
             continue
-        lines = [[("" if c.value is None else str(c.value)) for c in row] for row in sheet.rows]
-        data = lines[header_index + 1:]
+        data = sheet.rows[header_index + 1:]
         width = max((len(r) for r in data), default=0)
-        frame = pd.DataFrame([r + [""] * (width - len(r)) for r in data], dtype="string")
-        frame = frame.replace("", pd.NA)
-        chosen = frame, found, sheet.row_numbers[header_index], \
-            np.asarray(sheet.row_numbers[header_index + 1:header_index + 1 + len(frame)], dtype=np.int64)
+        table = pa.table({str(c): pa.array([_cell_text(r[c].value) if c < len(r) else None for r in data],
+                                            pa.string()) for c in range(width)})
+        chosen = table, found, sheet.row_numbers[header_index], \
+            np.asarray(sheet.row_numbers[header_index + 1:header_index + 1 + len(data)], dtype=np.int64)
         first_name = sheet.name
-    return chosen or (pd.DataFrame(), {}, 1, np.zeros(0, dtype=np.int64))
+    return chosen or (pa.table({}), {}, 1, np.zeros(0, dtype=np.int64))
 
 
-def _read_parquet(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int], int, np.ndarray]:
+def _cell_text(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a numeric code typed into Excel: 1001, not 1001.0
+    return str(value)
+
+
+def _read_parquet(path: Path, display: str) -> tuple[pa.Table, dict[str, int], int, np.ndarray]:
     import pyarrow.parquet as pq
 
     try:
@@ -207,13 +213,11 @@ def _read_parquet(path: Path, display: str) -> tuple[pd.DataFrame, dict[str, int
         field_name = recognise(name, LOOKUP)
         if field_name and field_name not in found:
             found[field_name] = c
-    frame = table.to_pandas(types_mapper=pd.ArrowDtype).astype("string[pyarrow]")
-    frame.columns = range(frame.shape[1])
-    return frame, found, 1, np.arange(2, 2 + len(frame))
+    return table, found, 1, np.arange(2, 2 + table.num_rows)
 
 
 def read_export(path: Path, display: str, warnings: list[DataWarning] | None = None
-                ) -> tuple[list[str], pd.DataFrame, int]:
+                ) -> tuple[list[str], pa.Table, int]:
     """(kinds, frame with named columns and a row column, header row)."""
     head = read_head(path)
     kind = sniff(path, head)
@@ -233,90 +237,101 @@ def read_export(path: Path, display: str, warnings: list[DataWarning] | None = N
                                  f"no recognisable columns on row {header_row} (expected e.g. account, "
                                  "role, permission, includes, permission_name or their Chinese names)"),
                             file=display, row=header_row)
-    named = pd.DataFrame({name: frame[col] if col < frame.shape[1] else pd.Series(dtype="string")
-                          for name, col in found.items()})
-    for name in named.columns:
-        named[name] = named[name].astype("string[pyarrow]").str.strip()
-    named["row"] = rows
-    return kinds, named, header_row
+    columns = {}
+    for name, col in found.items():
+        values = pc.utf8_trim_whitespace(arrow.strings(frame.column(col)))
+        empty = pc.equal(values, "")
+        # if_else costs a full copy of the column: only pay it when a value was blank.
+        columns[name] = pc.if_else(empty, pa.scalar(None, pa.string()), values) \
+            if pc.any(empty).as_py() else values
+    columns["row"] = pa.array(rows, pa.int64())
+    return kinds, pa.table(columns), header_row
 
 
 # ----------------------------------------------------------------------------- the whole input
 
-def _blank(series: pd.Series) -> pd.Series:
-    return series.isna() | (series == "")
-
-
-def _warn_blank(data: PermissionData, frame: pd.DataFrame, columns: list[str], display: str) -> pd.DataFrame:
+def _warn_blank(data: PermissionData, table: pa.Table, columns: list[str], display: str) -> pa.Table:
     """Rows missing a key value are skipped, each with a warning."""
-    bad = pd.Series(False, index=frame.index)
+    bad = pa.chunked_array([pa.array(np.zeros(table.num_rows, dtype=bool))])
     for column in columns:
-        bad |= _blank(frame[column])
-    for row in frame.loc[bad, "row"].head(50):
-        data.warnings.append(DataWarning("ROW-INCOMPLETE", display, None, int(row), None, Text(
+        bad = pc.or_(bad, arrow.blank(table[column]))
+    bad_rows = arrow.ints(table.filter(bad)["row"])
+    for row in bad_rows[:50].tolist():
+        data.warnings.append(DataWarning("ROW-INCOMPLETE", display, None, row, None, Text(
             f"此行缺少 {'/'.join(columns)}，已跳过", f"row lacks {'/'.join(columns)}; skipped")))
-    if bad.sum() > 50:
+    if len(bad_rows) > 50:
         data.warnings.append(DataWarning("ROW-INCOMPLETE", display, None, None, None, Text(
-            f"另有 {int(bad.sum()) - 50} 行缺少必填列，已跳过",
-            f"{int(bad.sum()) - 50} more rows lack required columns; skipped")))
-    return frame.loc[~bad]
+            f"另有 {len(bad_rows) - 50} 行缺少必填列，已跳过",
+            f"{len(bad_rows) - 50} more rows lack required columns; skipped")))
+    return table.filter(pc.invert(bad)) if len(bad_rows) else table
+
+
+def _names(table: pa.Table, key: str, name: str) -> dict[str, str]:
+    """key -> name, the first name a file gives for each key."""
+    pairs = table.select([key, name]).filter(pc.and_(pc.invert(arrow.blank(table[key])),
+                                                     pc.invert(arrow.blank(table[name]))))
+    pairs = arrow.first_rows(pairs, key)
+    return dict(zip(pairs[key].to_pylist(), pairs[name].to_pylist()))
+
+
+def _first_details(tables: list[pa.Table]) -> pa.Table:
+    """An account is often in a flat export and in an account list: take each detail (status
+    above all) from whichever file gives it first, not only from the first file read."""
+    if len(tables) == 1:
+        return tables[0]  # already one row per account
+    combined = pa.concat_tables(tables, promote_options="default")
+    columns = [c for c in combined.column_names if c != "account"]
+    grouped = combined.group_by("account", use_threads=False).aggregate(
+        [(c, "first", pc.ScalarAggregateOptions(skip_nulls=True)) for c in columns])
+    return grouped.rename_columns([c.removesuffix("_first") for c in grouped.column_names])
 
 
 def load_permissions(paths: list[str]) -> PermissionData:
     data = PermissionData()
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in
-                                             ("accounts", "account_roles", "direct", "role_permissions",
-                                              "role_includes")}
+    parts: dict[str, list[pa.Table]] = {k: [] for k in
+                                        ("accounts", "account_roles", "direct", "role_permissions",
+                                         "role_includes")}
     for raw in paths:
         for path, display in expand_paths([raw], SUFFIXES):
             index = len(data.files)
             data.files.append(display)
             data.folders[display] = raw
-            kinds, frame, _ = read_export(path, display, data.warnings)
+            kinds, table, _ = read_export(path, display, data.warnings)
             data.kinds[display] = kinds
-            frame["file"] = index
-            cols = set(frame.columns)
+            table = table.append_column("file", pa.array(np.full(table.num_rows, index), pa.int64()))
+            cols = set(table.column_names)
             if "permission" in cols and "permission_name" in cols:
-                names = frame[["permission", "permission_name"]].dropna().drop_duplicates("permission")
-                data.catalogue.update(zip(names["permission"], names["permission_name"]))
+                data.catalogue.update(_names(table, "permission", "permission_name"))
             if "role" in cols and "role_name" in cols:
-                names = frame[["role", "role_name"]].dropna().drop_duplicates("role")
-                data.role_names.update(zip(names["role"], names["role_name"]))
+                data.role_names.update(_names(table, "role", "role_name"))
             kind = kinds[0]
             if kind in ("flat", "accounts") or ("account" in cols and ({"name", "status"} & cols)):
                 info = [c for c in ("account", "name", "id_number", "unit", "status") if c in cols]
-                accounts = frame[info + ["file", "row"]].dropna(subset=["account"])
-                parts["accounts"].append(accounts.drop_duplicates("account"))
+                accounts = table.select(info + ["file", "row"])
+                accounts = accounts.filter(pc.invert(arrow.blank(accounts["account"])))
+                parts["accounts"].append(arrow.first_rows(accounts, "account"))
             if kind == "flat":
-                frame = _warn_blank(data, frame, ["account"], display)
+                table = _warn_blank(data, table, ["account"], display)
                 if "role" in cols:
-                    with_role = ~_blank(frame["role"])
-                    parts["account_roles"].append(frame.loc[with_role, ["account", "role", "file", "row"]])
+                    with_role = pc.invert(arrow.blank(table["role"]))
+                    parts["account_roles"].append(table.filter(with_role).select(["account", "role", "file", "row"]))
                     parts["role_permissions"].append(
-                        frame.loc[with_role & ~_blank(frame["permission"]),
-                                  ["role", "permission", "file", "row"]])
-                    direct = frame.loc[~with_role]
+                        table.filter(pc.and_(with_role, pc.invert(arrow.blank(table["permission"]))))
+                        .select(["role", "permission", "file", "row"]))
+                    direct = table.filter(pc.invert(with_role))
                 else:
-                    direct = frame
+                    direct = table
                 direct = _warn_blank(data, direct, ["permission"], display)
-                parts["direct"].append(direct[["account", "permission", "file", "row"]])
-            elif kind == "account_roles":
-                parts["account_roles"].append(_warn_blank(data, frame, ["account", "role"], display)
-                                              [["account", "role", "file", "row"]])
-            elif kind == "role_permissions":
-                parts["role_permissions"].append(
-                    _warn_blank(data, frame, ["role", "permission"], display)
-                    [["role", "permission", "file", "row"]])
-            elif kind == "role_includes":
-                parts["role_includes"].append(_warn_blank(data, frame, ["role", "includes"], display)
-                                              [["role", "includes", "file", "row"]])
-    for name, frames in parts.items():
-        if frames:
-            combined = pd.concat(frames, ignore_index=True)
-            if name == "accounts":
-                # An account is often in a flat export and in an account list: take each detail
-                # (status above all) from whichever file gives it, not only from the first file read.
-                combined = combined.groupby("account", sort=False, as_index=False).first()
-            setattr(data, name, combined.reset_index(drop=True))
+                parts["direct"].append(direct.select(["account", "permission", "file", "row"]))
+            elif kind in ("account_roles", "role_permissions", "role_includes"):
+                key, other = {"account_roles": ("account", "role"),
+                              "role_permissions": ("role", "permission"),
+                              "role_includes": ("role", "includes")}[kind]
+                parts[kind].append(_warn_blank(data, table, [key, other], display)
+                                   .select([key, other, "file", "row"]))
+    for name, tables in parts.items():
+        if tables:
+            combined = _first_details(tables) if name == "accounts" else \
+                pa.concat_tables(tables, promote_options="default")
+            setattr(data, name, combined)
     return data
-

@@ -15,10 +15,11 @@ from typing import Annotated
 
 import networkx as nx
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .. import arrow
 from ..grants import build_graph, role_table
 from ..holders import HolderTable
 from ..model import DataWarning, Evidence, SodcheckError, Subject, Text
@@ -260,13 +261,8 @@ def load_roles(paths: list[str]) -> RoleConfig:
     return config
 
 
-def _frame(rows: list[tuple[str, str, int, int]], second: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "role": pd.Series([r[0] for r in rows], dtype="string[pyarrow]"),
-        second: pd.Series([r[1] for r in rows], dtype="string[pyarrow]"),
-        "file": pd.Series([r[2] for r in rows], dtype="int64"),
-        "row": pd.Series([r[3] for r in rows], dtype="int64"),
-    })
+def _frame(rows: list[tuple[str, str, int, int]], second: str) -> pa.Table:
+    return arrow.rows_table(rows, ["role", second, "file", "row"])
 
 
 # ----------------------------------------------------------------------------- what the graph shows
