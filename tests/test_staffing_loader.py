@@ -94,6 +94,11 @@ def test_multi_post_cells_split_on_every_separator():
         ["会计", "出纳", "稽核", "征缴", "内控", "信息", "档案", "门卫"]
 
 
+def test_a_line_break_inside_a_cell_separates_posts(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", {"S": [HEADER, ["郑浩", "中心", "在编", "会计\n出纳", "2018.2"]]})
+    assert [p.text for p in load_staffing([str(path)]).postings] == ["会计", "出纳"]
+
+
 def test_rows_that_are_not_people_are_skipped_quietly_or_named(tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", {"S": [
         HEADER,

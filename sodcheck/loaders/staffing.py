@@ -173,13 +173,17 @@ class _SheetReader:
         return self.sheet.rows[r][c]
 
     def text(self, r: int, field_name: str) -> str:
+        return tidy(self.raw(r, field_name))
+
+    def raw(self, r: int, field_name: str) -> str:
+        """The cell as typed, line breaks included (they separate posts within one cell)."""
         cell = self.cell(r, field_name)
         if cell is None or cell.value is None:
             return ""
         value = cell.value
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return tidy(value)
+        return str(value)
 
     def warn(self, code: str, zh: str, en: str, row: int, field_name: str | None = None) -> None:
         self.warnings.append(W(code, zh, en, self.file, self.sheet.name, row,
@@ -234,14 +238,14 @@ class _SheetReader:
                       f"start date {parsed.raw} is a number that cannot tell {parsed.raw} from "
                       f"{parsed.raw}0; read as {parsed.value:%Y-%m}. Type it as text or a real date",
                       excel_row, "post_start")
-        posts = split_items(post)
+        posts = split_items(self.raw(r, "post"))
         if not posts and not self.text(r, "category"):
             self.warn("POST-MISSING", "此行没有填写岗位，无法检查其职责",
                       "row gives no post, so its duties cannot be checked", excel_row, "post")
         return StaffRow(
             file=self.file, sheet=self.sheet.name, row=excel_row, name=name, unit=unit,
             department=self.text(r, "department"), id_number=id_number, staff_type=staff_type,
-            established=established, posts=posts, custody=split_items(self.text(r, "custody")),
+            established=established, posts=posts, custody=split_items(self.raw(r, "custody")),
             duties_text=self.text(r, "duties"), category=self.text(r, "category"),
             start=parsed.value, start_raw=parsed.raw, columns=self.letters)
 
