@@ -17,6 +17,12 @@ from .yamlsource import read_text
 Fingerprint = tuple[str, str, str, tuple[str, ...]]
 
 
+def _fingerprint(v: dict) -> Fingerprint:
+    """Violation.fingerprint of a finding as the JSON report wrote it."""
+    return (v["rule_id"], v["subject"]["kind"], v["subject"]["name"],
+            tuple(sorted(map(str, v.get("duties") or []))))
+
+
 def _bad(path: str, detail: str, zh: str | None = None) -> SodcheckError:
     return SodcheckError(Text(f"基线文件不是 sodcheck 的 JSON 报告：{zh or detail}",
                               f"the baseline is not a sodcheck JSON report: {detail}"), file=path)
@@ -52,7 +58,7 @@ def load_baseline(path: str) -> Baseline:
             if not all(isinstance(x, str) for x in (v["rule_id"], subject["kind"], subject["name"])) \
                     or not isinstance(duties, list):
                 raise TypeError
-            fingerprint = (v["rule_id"], subject["kind"], subject["name"], tuple(sorted(map(str, duties))))
+            fingerprint = _fingerprint(v)
         except (KeyError, TypeError, AttributeError):
             raise _bad(path, f"violation #{i + 1} lacks rule_id, subject.kind or subject.name",
                        f"第 {i + 1} 条违规缺少 rule_id、subject.kind 或 subject.name") from None
@@ -77,18 +83,17 @@ def apply_baseline(report: Report, baseline: Baseline) -> Report:
             marked.append(replace(v, baseline="new"))
     absent = []
     for v in baseline.violations:
-        fingerprint = (v["rule_id"], v["subject"]["kind"], v["subject"]["name"],
-                       tuple(sorted(map(str, v.get("duties") or []))))
+        fingerprint = _fingerprint(v)
         if remaining[fingerprint] > 0:
             remaining[fingerprint] -= 1
             absent.append({"rule_id": fingerprint[0],
                            "subject": {"kind": fingerprint[1], "name": fingerprint[2]},
                            "duties": list(fingerprint[3]), "severity": v.get("severity")})
-    stats = dict(report.stats, baseline={
+    stats = report.stats_with(baseline={
         "file": baseline.path,
         "new": sum(1 for v in marked if v.baseline == "new"),
         "unchanged": sum(1 for v in marked if v.baseline == "unchanged"),
         "absent": len(absent),
         "absent_violations": absent,
     })
-    return replace(report, violations=sorted_violations(marked), stats=tuple(sorted(stats.items())))
+    return replace(report, violations=sorted_violations(marked), stats=stats)

@@ -221,7 +221,7 @@ def rules_list(extra, lang) -> None:
     table = Table("id", "kind", "severity", "enabled", "title", "source")
     for rule in ruleset.rules:
         table.add_row(rule.id, rule.kind, rule.severity, "yes" if rule.enabled else "no",
-                      rule.title.zh if lang == "zh" else rule.title.en, rule.source)
+                      rule.title.text().get(lang), rule.source)
     Console(width=200).print(table)
 
 

@@ -146,9 +146,7 @@ class GrantGraph:
     taxonomy: Taxonomy
     columns: dict[str, int]
     roles: list[str]
-    role_index: dict[str, int]
     permissions: list[str]
-    perm_index: dict[str, int]
     perm_direct: np.ndarray            # permission x duty column, direct duties
     perm_entries: np.ndarray           # permission x permission_duties entry that mapped it
     role_closure: np.ndarray           # role x packed duty bits, through includes
@@ -205,12 +203,17 @@ class GrantGraph:
         return held
 
     def role_paths(self, role: int, duty: str, exact: bool = False
-                   ) -> tuple[tuple[tuple[int, ...], int, int, int], ...]:
+                   ) -> tuple[tuple[tuple[str, ...], int, int, int], ...]:
         """Shortest include chain from role to each (granting role, permission) carrying duty:
-        (chain of role indexes, permission, file, row of the first link). Cached per role."""
+        (path steps "role:…"/"permission:…", permission, file, row of the first link). Cached
+        per role."""
         key = (role, duty, exact)
         if key not in self._paths:
-            self._paths[key] = self._search(role, duty, exact)
+            # Formatted once per role: every account holding the role reuses the same tuples.
+            self._paths[key] = tuple(
+                (tuple(f"role:{self.roles[r]}" for r in chain) + (f"permission:{self.permissions[perm]}",),
+                 perm, file, row)
+                for chain, perm, file, row in self._search(role, duty, exact))
         return self._paths[key]
 
     def _search(self, role: int, duty: str, exact: bool = False) -> tuple:
@@ -247,10 +250,8 @@ class GrantGraph:
         for role, file, row in starts:
             if not self.role_closure[role, byte] & (0x80 >> bit):
                 continue  # this role cannot lead to the duty: skip the path search
-            for chain, perm, f2, r2 in self.role_paths(role, duty, exact):
-                path = head + tuple(f"role:{self.roles[r]}" for r in chain) + \
-                    (f"permission:{self.permissions[perm]}",)
-                paths.append((path, perm, file if head else f2, row if head else r2))
+            for steps, perm, f2, r2 in self.role_paths(role, duty, exact):
+                paths.append((head + steps, perm, file if head else f2, row if head else r2))
         # A flat export repeats the account-role (and role-permission) pair on every permission
         # row: one path, many rows. Keep each path once, at its first row, or more_paths inflates.
         paths.sort(key=lambda p: (len(p[0]), p[0], p[2], p[3]))
@@ -319,8 +320,7 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
                  f"role includes form a cycle: {chain}{group_en}; evaluated as the "
                  "union of the roles on the cycle")))
     role_perm_rows = Grouped(rp_role, rp_perm, arrow.ints(rp["file"]), arrow.ints(rp["row"]), len(roles))
-    return GrantGraph(data, taxonomy, columns, roles, {r: i for i, r in enumerate(roles)}, permissions,
-                      {p: i for i, p in enumerate(permissions)}, perm_direct, perm_entries, closure, graph,
+    return GrantGraph(data, taxonomy, columns, roles, permissions, perm_direct, perm_entries, closure, graph,
                       role_perm_rows, include_rows, [[roles[i] for i in c] for c in cycles], defined)
 
 

@@ -6,8 +6,8 @@ province-wide export never materialises evidence for clean accounts.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 

@@ -208,6 +208,10 @@ class Report:
     def stat(self, key: str, default: object = None) -> object:
         return dict(self.stats).get(key, default)
 
+    def stats_with(self, **more: object) -> tuple[tuple[str, object], ...]:
+        """The stats with these keys added or replaced, sorted as a Report keeps them."""
+        return tuple(sorted(dict(self.stats, **more).items()))
+
     def rule(self, rule_id: str) -> RuleInfo | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 

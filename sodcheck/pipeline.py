@@ -175,7 +175,7 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
         report = compare_what_if(report, after)
     by_folder = _by_folder(report, perms)
     if by_folder:
-        report = replace(report, stats=tuple(sorted(dict(report.stats, by_folder=by_folder).items())))
+        report = replace(report, stats=report.stats_with(by_folder=by_folder))
     if waivers is not None:
         report = apply_waivers(report, waivers, request.as_of)
     if baseline is not None:
@@ -190,6 +190,6 @@ def compare_what_if(before: Report, after: Report) -> Report:
     marked: list[Violation] = [replace(v, change="introduced") if v.fingerprint not in old else v
                                for v in after.violations]
     marked += [replace(v, change="removed") for v in before.violations if v.fingerprint not in new]
-    stats = dict(after.stats, what_if={"introduced": len(new - old), "removed": len(old - new)})
-    return replace(after, violations=sorted_violations(marked), stats=tuple(sorted(stats.items())))
+    stats = after.stats_with(what_if={"introduced": len(new - old), "removed": len(old - new)})
+    return replace(after, violations=sorted_violations(marked), stats=stats)
 

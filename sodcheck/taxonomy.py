@@ -121,22 +121,3 @@ class Taxonomy:
                     + remaining[hit.end():]
                 hit = pattern.regex.search(remaining)
         return tuple(found.values())
-
-    def classify_permission(self, code: str, name: str) -> tuple[Match, ...]:
-        """Duties a permission carries. A user mapping of this permission, by code or by name,
-        replaces the built-in name mappings: users know their own system better than defaults."""
-        name_key = compact(name)
-        user, builtin = [], []
-        for entry in self.permission_patterns:
-            glob = entry.matches_code(code) if code else None
-            how = f"code {glob}" if glob else None
-            if not glob and name_key:
-                glob = entry.matches_name(name_key)
-                how = f"name {glob}" if glob else None
-            if how:
-                (user if entry.user else builtin).append(Match(entry.duty, how, code or name))
-        chosen = user or builtin
-        unique: dict[str, Match] = {}
-        for m in chosen:
-            unique.setdefault(m.duty, m)
-        return tuple(unique.values())

@@ -44,6 +44,9 @@ COMMON_POSTS: dict[str, tuple[str, ...]] = {
 }
 FIRST_ROW = 4          # title, reporting unit, header, then data
 DATA_ROWS = 500
+# Columns whose cells show a hint when selected; the same hint sits in a comment on the header.
+PROMPTS = {"人员身份": "staff_prompt", "岗位": "post_prompt", "任现岗时间": "date_prompt",
+           "身份证号码": "id_prompt"}
 EXAMPLE_ID = "11010519491231002X"   # the worked example of GB 11643; its check digit is right
 
 WORDS = {
@@ -172,11 +175,16 @@ def build_template(lang: str = "zh") -> Workbook:
         cell = ws.cell(row=FIRST_ROW, column=c, value=int(value) if c == 1 else (value or None))
         cell.font = grey
 
-    staff = DataValidation(type="list", formula1='"' + ",".join(STAFF_TYPES) + '"', allow_blank=True,
-                           showErrorMessage=True, errorStyle="warning", showInputMessage=True,
-                           promptTitle=COLUMNS[5][0], prompt=w["staff_prompt"],
-                           errorTitle=COLUMNS[5][0], error=w["staff_error"])
-    staff.add(f"{columns['人员身份']}{FIRST_ROW}:{columns['人员身份']}{last_row}")
+    def validation(field: str, **options) -> DataValidation:
+        """A validation of the data rows of one column, which shows the column's prompt."""
+        rule = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=field,
+                              prompt=w[PROMPTS[field]], **options)
+        rule.add(f"{columns[field]}{FIRST_ROW}:{columns[field]}{last_row}")
+        return rule
+
+    staff = validation("人员身份", type="list", formula1='"' + ",".join(STAFF_TYPES) + '"',
+                       showErrorMessage=True, errorStyle="warning", errorTitle="人员身份",
+                       error=w["staff_error"])
 
     lists = wb.create_sheet(w["lists"])
     lists["A1"] = w["posts_header"]
@@ -187,20 +195,11 @@ def build_template(lang: str = "zh") -> Workbook:
     lists.column_dimensions["A"].width = 24
     lists.sheet_state = "hidden"
     # A list drawn from another sheet; with no error message, any other text is accepted too.
-    posts = DataValidation(type="list", formula1=f"'{lists.title}'!$A$2:$A${len(names) + 1}",
-                           allow_blank=True, showErrorMessage=False, showInputMessage=True,
-                           promptTitle=COLUMNS[6][0], prompt=w["post_prompt"])
-    posts.add(f"{columns['岗位']}{FIRST_ROW}:{columns['岗位']}{last_row}")
-    date = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=COLUMNS[9][0],
-                          prompt=w["date_prompt"])
-    date.add(f"{columns['任现岗时间']}{FIRST_ROW}:{columns['任现岗时间']}{last_row}")
-    ident = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=COLUMNS[4][0],
-                           prompt=w["id_prompt"])
-    ident.add(f"{columns['身份证号码']}{FIRST_ROW}:{columns['身份证号码']}{last_row}")
-    for validation in (staff, posts, date, ident):
-        ws.add_data_validation(validation)
-    for field, prompt in (("任现岗时间", "date_prompt"), ("身份证号码", "id_prompt"),
-                          ("人员身份", "staff_prompt"), ("岗位", "post_prompt")):
+    posts = validation("岗位", type="list", formula1=f"'{lists.title}'!$A$2:$A${len(names) + 1}",
+                       showErrorMessage=False)
+    for rule in (staff, posts, validation("任现岗时间"), validation("身份证号码")):
+        ws.add_data_validation(rule)
+    for field, prompt in PROMPTS.items():
         comment = Comment(w[prompt], "sodcheck")
         comment.width, comment.height = 260, 90
         ws[f"{columns[field]}{header_row}"].comment = comment

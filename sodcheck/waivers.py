@@ -191,7 +191,7 @@ def apply_waivers(report: Report, waivers: list[Waiver], as_of: date) -> Report:
                 f"in {(e.expires - as_of).days} days")))
     active = sum(1 for v in marked if v.waiver_status == "active")
     expired = sum(1 for v in marked if v.waiver_status == "expired")
-    stats = dict(report.stats, waivers={"loaded": len(waivers), "waived": active, "expired": expired,
-                                        "unused": sum(1 for w in waivers if w.entry.id not in used)})
+    stats = report.stats_with(waivers={"loaded": len(waivers), "waived": active, "expired": expired,
+                                       "unused": sum(1 for w in waivers if w.entry.id not in used)})
     return replace(report, violations=sorted_violations(marked), warnings=sorted_warnings(warnings),
-                   stats=tuple(sorted(stats.items())))
+                   stats=stats)

@@ -57,6 +57,15 @@ def read_text(path: str | Path) -> str:
                         file=str(path))
 
 
+def syntax_error(exc: yaml.YAMLError, file: str) -> SodcheckError:
+    """A YAML parser's complaint as an input error at its line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return SodcheckError(Text(f"YAML 语法错误：{problem}", f"YAML syntax error: {problem}"), file=file,
+                         line=mark.line + 1 if mark else None,
+                         column=str(mark.column + 1) if mark else None)
+
+
 def load_yaml(path: str | Path) -> LocatedYaml:
     text = read_text(path)
     # Parse once: the node tree gives line numbers, and the data is constructed from the same nodes.
@@ -65,12 +74,7 @@ def load_yaml(path: str | Path) -> LocatedYaml:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SodcheckError(Text(f"YAML 语法错误：{problem}", f"YAML syntax error: {problem}"),
-                            file=str(path),
-                            line=mark.line + 1 if mark else None,
-                            column=str(mark.column + 1) if mark else None) from None
+        raise syntax_error(exc, str(path)) from None
     finally:
         loader.dispose()
     return LocatedYaml(str(path), data, root)

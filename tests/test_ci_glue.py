@@ -17,7 +17,7 @@ import yaml
 
 from sodcheck.cli import check
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, run_cli, waiver, write_waivers
 
 SAMPLE = REPO / "sample_data" / "roles"
 FLAGS = {opt for param in check.params for opt in param.opts + param.secondary_opts}
@@ -94,9 +94,7 @@ def test_action_script_runs_and_writes_sarif(workspace):
 
 
 def test_action_passes_every_input(workspace):
-    (workspace / "w.yaml").write_text(
-        "waivers:\n  - {id: W-1, rule: SOD-BIZ-FIN, subject: {kind: role, name: benefit_supervisor},"
-        " reason: 两人县局, approver: 王敏, expires: 2999-01-01}\n", encoding="utf-8")
+    write_waivers(workspace / "w.yaml", waiver(name="benefit_supervisor", expires="2999-01-01"))
     assert run_cli("check", "--roles", "roles", "--rules", "rules.yaml", "--format", "json",
                    "-o", "base.json")[0] == 1
     proc, outputs = run_action(workspace, roles=" roles \n\n", rules="rules.yaml", waivers="w.yaml",

@@ -7,17 +7,11 @@ import pytest
 
 from sodcheck.report.github import command, escape_data, escape_property
 
-from .conftest import HEADER, run_cli, write_xlsx
+from .conftest import BOSS_ROLES, HEADER, run_cli, waiver, write_waivers, write_xlsx
 
 LINE = re.compile(r"^::(error|warning|notice)( (?P<props>[^:]*))?::(?P<message>.*)$")
 
-ROLES = """\
-roles:
-  clerk:
-    permissions: [待遇审核]
-  boss:
-    includes: [clerk]
-    permissions: [资金支付]
+ROLES = BOSS_ROLES + """\
   reader:
     permissions: [NO_DUTY]
 """
@@ -74,9 +68,7 @@ def test_medium_is_a_warning_and_table_findings_say_their_row(tmp_path, monkeypa
 def test_waived_findings_are_notices_and_baselined_ones_are_left_out(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "r.yaml").write_text(ROLES, encoding="utf-8")
-    (tmp_path / "w.yaml").write_text(
-        "waivers:\n  - {id: W-9, rule: SOD-BIZ-FIN, subject: {kind: role, name: boss}, reason: 县局两人,"
-        " approver: 王敏, expires: 2999-01-01}\n", encoding="utf-8")
+    write_waivers(tmp_path / "w.yaml", waiver(id="W-9", name="boss", expires="2999-01-01"))
     code, out, _ = run_cli("check", "--roles", "r.yaml", "--waivers", "w.yaml", "--format", "github")
     levels = {(level, "W-9" in m) for level, _, m in annotations(out) if "role boss" in m}
     assert levels == {("notice", True)}

@@ -8,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import HEADER, run_cli, write_csv, write_xlsx
+from .conftest import BOSS_ROLES, HEADER, run_cli, waiver, write_csv, write_waivers, write_xlsx
 
-ROLES = """\
-roles:
-  clerk:
-    permissions: [待遇审核]
-  boss:
-    includes: [clerk]
-    permissions: [资金支付]
+ROLES = BOSS_ROLES + """\
   other_boss:
     includes: [boss]
   loop:
@@ -96,9 +90,7 @@ def test_names_unique_when_subjects_repeat(tmp_path, monkeypatch):
 
 
 def test_waived_and_baselined_are_skipped(roles, tmp_path):
-    (tmp_path / "w.yaml").write_text(
-        "waivers:\n  - {id: W-1, rule: SOD-BIZ-FIN, subject: {kind: role, name: '*boss'}, reason: 两人县局,"
-        " approver: 王敏, expires: 2999-01-01}\n", encoding="utf-8")
+    write_waivers(tmp_path / "w.yaml", waiver(name="*boss", expires="2999-01-01"))
     root = junit("--roles", "roles", "--waivers", "w.yaml", "--lang", "en")
     skipped = {c.get("name"): c.find("skipped").get("message") for c in root.iter("testcase")
                if c.find("skipped") is not None}
@@ -114,9 +106,7 @@ def test_waived_and_baselined_are_skipped(roles, tmp_path):
 
 
 def test_expired_waiver_fails_again(roles, tmp_path):
-    (tmp_path / "w.yaml").write_text(
-        "waivers:\n  - {id: W-1, rule: SOD-BIZ-FIN, subject: {kind: role, name: boss}, reason: 两人县局,"
-        " approver: 王敏, expires: 2020-01-01}\n", encoding="utf-8")
+    write_waivers(tmp_path / "w.yaml", waiver(name="boss", expires="2020-01-01"))
     root = junit("--roles", "roles", "--waivers", "w.yaml", "--lang", "en")
     boss = next(c for c in root.iter("testcase") if c.get("name") == "[HIGH][SOD-BIZ-FIN] role boss")
     assert "expired" in boss.find("failure").get("message")

@@ -3,14 +3,11 @@ ACCOUNT-UNLINKED, PERM-BEYOND-POST, and findings reported once under the person 
 from both the sheet row and the grant path."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 from click.testing import CliRunner
 
 from sodcheck.cli import cli
@@ -22,27 +19,10 @@ from sodcheck.model import Report, Violation
 from sodcheck.pipeline import CheckRequest, run
 from sodcheck.ruleset import load_ruleset
 
+from .conftest import MAKER_CHECKER, write_csv, write_xlsx
+
 AS_OF = date(2024, 6, 30)
 STAFF_HEADER = ["姓名", "单位", "身份证号", "人员身份", "岗位", "任现岗时间"]
-
-MAKER_CHECKER = """\
-duties:
-  - {id: payment_entry, parent: cashier, label: {zh: 支付录入, en: Payment entry}}
-  - {id: payment_approval, parent: accounting, label: {zh: 支付审批, en: Payment approval}}
-permission_duties:
-  - {duty: business, codes: ["YW_*"]}
-  - {duty: payment_entry, codes: ["ZF_LR"]}
-  - {duty: payment_approval, codes: ["ZF_SP"]}
-  - {duty: it, names: ["*权限分配*"]}
-rules:
-  - id: SYS-PAY-MAKER-CHECKER
-    kind: incompatible
-    duties: [payment_entry, payment_approval]
-    severity: high
-    title: {zh: 支付录入与支付审批不得由同一人办理, en: Payment entry and approval by one person}
-    message: {zh: 同一人同时拥有支付录入和支付审批权限, en: Holds both payment entry and payment approval}
-    source: 内部会计控制规范—货币资金
-"""
 
 
 def id_number(first17: str) -> str:
@@ -59,21 +39,7 @@ ID_E = id_number("34170219840606060")
 
 
 def write_staff(path: Path, rows: list[list]) -> Path:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "人员分工"
-    sheet.append(STAFF_HEADER)
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
-
-
-def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
+    return write_xlsx(path, {"人员分工": [STAFF_HEADER] + rows})
 
 
 def check(staff: Path | None, perms: Path, rules: Path | None = None, **options) -> Report:

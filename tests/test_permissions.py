@@ -1,13 +1,10 @@
 """Permission exports end to end: file kinds, encodings and formats, role graphs, grant paths,
 summaries, what-if and bad input. Every export is built here from Python data and checked by hand.
 
-The rule file MAKER_CHECKER is the one of the conformance cases: two user duties (payment_entry
-under cashier, payment_approval under accounting), code mappings for them, and a maker/checker rule.
+The rule file MAKER_CHECKER (conftest.py) is the one of the conformance cases.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import signal
 import tempfile
@@ -32,37 +29,12 @@ from sodcheck.model import Report, SodcheckError, Violation
 from sodcheck.pipeline import CheckRequest, run
 from sodcheck.ruleset import load_ruleset
 
-AS_OF = date(2024, 6, 30)
+from .conftest import MAKER_CHECKER, write_csv
 
-MAKER_CHECKER = """\
-duties:
-  - {id: payment_entry, parent: cashier, label: {zh: 支付录入, en: Payment entry}}
-  - {id: payment_approval, parent: accounting, label: {zh: 支付审批, en: Payment approval}}
-permission_duties:
-  - {duty: business, codes: ["YW_*"]}
-  - {duty: payment_entry, codes: ["ZF_LR"]}
-  - {duty: payment_approval, codes: ["ZF_SP"]}
-  - {duty: it, names: ["*权限分配*"]}
-rules:
-  - id: SYS-PAY-MAKER-CHECKER
-    kind: incompatible
-    duties: [payment_entry, payment_approval]
-    severity: high
-    title: {zh: 支付录入与支付审批不得由同一人办理, en: Payment entry and approval by one person}
-    message: {zh: 同一人同时拥有支付录入和支付审批权限, en: Holds both payment entry and payment approval}
-    source: 内部会计控制规范—货币资金
-"""
+AS_OF = date(2024, 6, 30)
 
 
 # ----------------------------------------------------------------------------- building exports
-
-def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(["" if v is None else v for v in row] for row in rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
-
 
 def write_xlsx(path: Path, rows: list[list], title: str | None = None) -> Path:
     workbook = openpyxl.Workbook()

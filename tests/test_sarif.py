@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from .conftest import HEADER, REPO, run_cli, write_csv, write_xlsx
+from .conftest import BOSS_ROLES, HEADER, REPO, run_cli, waiver, write_csv, write_waivers, write_xlsx
 
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 SECURITY_SEVERITY = {"high": "8.0", "medium": "5.0", "low": "3.0"}
@@ -17,8 +17,7 @@ STAFF_ROWS = [
     ["王强", "养老中心", "在编", "参保登记、会计", "2016.01"],
     ["徐丽", "就业局", "劳务派遣", "内控岗", "2018.01"],
 ]
-ROLES = "roles:\n  clerk:\n    permissions: [待遇审核]\n  boss:\n    includes: [clerk]\n" \
-        "    permissions: [资金支付]\n  loop:\n    includes: [loop]\n"
+ROLES = BOSS_ROLES + "  loop:\n    includes: [loop]\n"
 
 
 def sarif(*args: str) -> dict:
@@ -162,9 +161,7 @@ def test_absolute_and_non_ascii_paths_become_relative_uris(inputs):
 
 
 def test_waivers_become_suppressions_and_baseline_state(inputs):
-    (inputs / "w.yaml").write_text(
-        "waivers:\n  - {id: W-1, rule: SOD-BIZ-FIN, subject: {kind: role, name: boss}, reason: 县局两人,"
-        " approver: 王敏, expires: 2999-12-31}\n", encoding="utf-8")
+    write_waivers(inputs / "w.yaml", waiver(name="boss", expires="2999-12-31"))
     base = inputs / "base.json"
     assert run_cli("check", "--roles", "roles", "--format", "json", "-o", str(base))[0] == 1
     doc = sarif("--roles", "roles", "--waivers", "w.yaml", "--baseline", str(base))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, check_json, run_cli
+from .conftest import REPO, check_json, run_cli, waiver, write_waivers
 
 ROLES = """\
 roles:
@@ -23,26 +23,13 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def waiver(id="W-1", rule="SOD-BIZ-FIN", kind="role", name="county_clerk", expires="2024-12-31",
-           approver="王敏", reason="县局仅两人，由市中心复核", **extra) -> str:
-    lines = [f"  - id: {id}", f"    rule: {rule}", f"    subject: {{kind: {kind}, name: '{name}'}}"]
-    if reason is not None:
-        lines.append(f"    reason: {reason}")
-    if approver is not None:
-        lines.append(f"    approver: {approver}")
-    if expires is not None:
-        lines.append(f"    expires: {expires}")
-    lines += [f"    {k}: {v}" for k, v in extra.items()]
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture
 def roles(tmp_path):
     return write(tmp_path / "roles.yaml", ROLES)
 
 
 def check(tmp_path, roles, *entries: str, as_of="2024-06-30"):
-    path = write(tmp_path / "waivers.yaml", "waivers:\n" + "".join(entries))
+    path = write_waivers(tmp_path / "waivers.yaml", *entries)
     return check_json("--roles", str(roles), "--waivers", str(path), "--as-of", as_of)
 
 
@@ -112,7 +99,7 @@ def test_active_waiver_wins_over_an_expired_one(tmp_path, roles):
 
 
 def test_as_of_defaults_to_today(tmp_path, roles):
-    path = write(tmp_path / "w.yaml", "waivers:\n" + waiver(expires="2000-01-01"))
+    path = write_waivers(tmp_path / "w.yaml", waiver(expires="2000-01-01"))
     _, doc = check_json("--roles", str(roles), "--waivers", str(path))
     assert by_subject(doc)["county_clerk"]["waiver"]["status"] == "expired"
 

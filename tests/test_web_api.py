@@ -32,16 +32,9 @@ from sodcheck.web import app as web
 from sodcheck.web.app import create_app, session_value
 from sodcheck.web.background import BackgroundServer
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "annex2_sample.xlsx"
+from .conftest import SAMPLE, SAMPLE_VIOLATIONS, write_xlsx
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPECTED = {
-    ("SOD-BIZ-FIN", "方晓燕"), ("SOD-BIZ-FIN", "王海涛"), ("SOD-BIZ-IT", "赵磊"),
-    ("SOD-ACC-CASH", "郑佳"), ("SOD-ACC-CASH", "周晓梅"), ("SOD-TICKET-SEAL", "宋雨"),
-    ("SOD-IC-OPS", "徐敏"), ("TENURE-HIGH-RISK", "陈志刚"), ("TENURE-HIGH-RISK", "吴建国"),
-    ("TENURE-HIGH-RISK", "许文斌"), ("TENURE-HIGH-RISK", "潘玉兰"), ("STAFF-HIGH-RISK", "刘芳"),
-    ("STAFF-HIGH-RISK", "罗丹"), ("ORG-INTERNAL-CONTROL", "贵池区医疗保险管理中心"),
-    ("ORG-INTERNAL-CONTROL", "程红梅"),
-}
 NAMES_IN_SAMPLE = ("方晓燕", "王海涛", "周晓梅", "34170219860214026X", "annex2_sample")
 
 
@@ -61,16 +54,6 @@ def found(doc: dict) -> set[tuple[str, str]]:
     return {(v["rule_id"], v["subject"]["name"]) for v in doc["violations"]}
 
 
-def make_xlsx(path: Path, rows: list[list]) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "人员分工"
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
-
-
 @pytest.fixture
 def private_tmp(tmp_path, monkeypatch) -> Path:
     """Every temporary file of the request goes here, so a test can see what was left behind."""
@@ -86,7 +69,7 @@ def test_sample_gives_the_cli_document(private_tmp):
     response = check(client(), sample_files())
     assert response.status_code == 200
     doc = response.json()
-    assert found(doc) == EXPECTED
+    assert found(doc) == SAMPLE_VIOLATIONS
     assert doc["summary"]["inputs"] == ["annex2_sample.xlsx"]
     assert "extras" not in doc
 
@@ -161,7 +144,7 @@ def test_report_downloads(fmt):
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
             assert any(n.startswith("xl/charts/") for n in archive.namelist())
     elif fmt == "json":
-        assert found(response.json()) == EXPECTED
+        assert found(response.json()) == SAMPLE_VIOLATIONS
     else:
         assert response.text.lstrip().lower().startswith("<!doctype html")
         assert "方晓燕" in response.text and "sodcheck-" not in response.text.replace("sodcheck-data", "")
@@ -231,7 +214,7 @@ def test_token_by_header(headers):
     c = client(token="s3cret-token")
     assert c.get("/", headers=headers).status_code == 200
     response = check(c, sample_files(), headers=headers)
-    assert response.status_code == 200 and found(response.json()) == EXPECTED
+    assert response.status_code == 200 and found(response.json()) == SAMPLE_VIOLATIONS
 
 
 def test_login_form_sets_a_strict_httponly_cookie():
@@ -324,7 +307,7 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path, private_tmp, monkeypatch):
 
 
 def test_xml_entity_attack_is_refused(tmp_path):
-    source = make_xlsx(tmp_path / "plain.xlsx", [["姓名", "单位", "岗位"], ["张三", "中心", "会计"]])
+    source = write_xlsx(tmp_path / "plain.xlsx", {"人员分工": [["姓名", "单位", "岗位"], ["张三", "中心", "会计"]]})
     laughs = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
               + "".join(f' <!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">\n'
                         for i in range(1, 10))
@@ -442,8 +425,8 @@ def test_two_uploads_of_the_same_name_stay_apart():
 
 
 def test_missing_post_column_is_a_422_with_the_cli_message(tmp_path):
-    sheet = make_xlsx(tmp_path / "no_post.xlsx", [["单位", "姓名", "身份证号码", "人员身份"],
-                                                  ["中心", "张三", "", "在编"]])
+    sheet = write_xlsx(tmp_path / "no_post.xlsx", {"人员分工": [["单位", "姓名", "身份证号码", "人员身份"],
+                                                               ["中心", "张三", "", "在编"]]})
     response = check(client(), [("staff", ("no_post.xlsx", sheet.read_bytes(), XLSX_TYPE))], lang="en")
     assert response.status_code == 422
     assert response.json()["error"].startswith("no_post.xlsx")
@@ -538,7 +521,7 @@ def test_serve_command_logs_counts_only(tmp_path):
             auth = {"authorization": "Bearer env-token-42"}
             ok = httpx.post(base + "/api/check?lang=en", headers=auth, files=sample_files("周晓梅.xlsx"),
                             data={"as_of": "2024-06-30"}, timeout=60)
-            assert ok.status_code == 200 and found(ok.json()) == EXPECTED
+            assert ok.status_code == 200 and found(ok.json()) == SAMPLE_VIOLATIONS
             bad = httpx.post(base + "/api/check", headers=auth, timeout=60,
                              files=[("staff", ("方晓燕.xlsx", os.urandom(500), XLSX_TYPE))])
             assert bad.status_code == 422

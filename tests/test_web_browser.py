@@ -13,6 +13,8 @@ import pytest
 from sodcheck.web.app import create_app
 from sodcheck.web.background import BackgroundServer
 
+from .conftest import SAMPLE, SAMPLE_VIOLATIONS
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -32,11 +34,9 @@ except ImportError:
 # CI machines are shared: wait for the page generously rather than fail on a slow moment.
 sync_api.expect.set_options(timeout=30_000)
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "annex2_sample.xlsx"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-EXPECTED_NAMES = {"方晓燕", "王海涛", "赵磊", "郑佳", "周晓梅", "宋雨", "徐敏", "陈志刚", "吴建国", "许文斌",
-                  "潘玉兰", "刘芳", "罗丹", "贵池区医疗保险管理中心", "程红梅"}
+EXPECTED_NAMES = {name for _, name in SAMPLE_VIOLATIONS}
 
 
 @pytest.fixture(scope="module")

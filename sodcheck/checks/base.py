@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from pydantic import model_validator
+
 from ..holders import HolderTable
 from ..model import DataWarning, Evidence, Subject, Text, Violation
 from ..ruleset import RuleBase
@@ -43,7 +45,24 @@ def held_text(taxonomy: Taxonomy, duties: list[str]) -> Text:
     return Text("涉及：" + duty_list(taxonomy, duties, "zh"), "duties: " + duty_list(taxonomy, duties, "en"))
 
 
-def selected_duties(rule, taxonomy: Taxonomy) -> list[str]:
+class DutySelection(RuleBase):
+    """The parameters of a rule about some duties: a list of them, every high-risk duty, or both
+    (the tenure and requires kinds)."""
+
+    duties: list[str] | None = None
+    high_risk: bool = False
+
+    @model_validator(mode="after")
+    def _has_duties(self) -> DutySelection:
+        if not self.duties and not self.high_risk:
+            raise ValueError("give duties, or high_risk: true")
+        return self
+
+    def duty_refs(self) -> list[tuple[str, str]]:
+        return [("duties", d) for d in self.duties or []]
+
+
+def selected_duties(rule: DutySelection, taxonomy: Taxonomy) -> list[str]:
     """The duties a tenure or requires rule is about: its list, or every high-risk duty."""
     chosen = set(rule.duties or [])
     if rule.high_risk:

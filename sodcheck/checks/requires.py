@@ -14,27 +14,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
-
 from ..model import DataWarning, Text
-from ..ruleset import RuleBase
-from .base import Context, Findings, duty_list, finding, selected_duties
+from .base import Context, DutySelection, Findings, duty_list, finding, selected_duties
 
 
-class Rule(RuleBase):
+class Rule(DutySelection):
     kind: Literal["requires"]
-    duties: list[str] | None = None
-    high_risk: bool = False
     attribute: Literal["established"] = "established"
-
-    @model_validator(mode="after")
-    def _has_duties(self) -> Rule:
-        if not self.duties and not self.high_risk:
-            raise ValueError("give duties, or high_risk: true")
-        return self
-
-    def duty_refs(self) -> list[tuple[str, str]]:
-        return [("duties", d) for d in self.duties or []]
 
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:

@@ -17,29 +17,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from ..loaders.dates import add_years
 from ..model import DataWarning, Text
-from ..ruleset import RuleBase
-from .base import Context, Findings, finding, selected_duties
+from .base import Context, DutySelection, Findings, finding, selected_duties
 
 
-class Rule(RuleBase):
+class Rule(DutySelection):
     kind: Literal["tenure"]
-    duties: list[str] | None = None
-    high_risk: bool = False
     max_years: int = Field(default=5, ge=1)
     notice_days: int = Field(default=180, ge=0)
-
-    @model_validator(mode="after")
-    def _has_duties(self) -> Rule:
-        if not self.duties and not self.high_risk:
-            raise ValueError("give duties, or high_risk: true")
-        return self
-
-    def duty_refs(self) -> list[tuple[str, str]]:
-        return [("duties", d) for d in self.duties or []]
 
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:

@@ -29,14 +29,6 @@ DELIMITERS = (",", "\t", ";")
 ACTIVE = ("正常", "启用", "有效", "在用", "active", "enabled", "normal", "1", "y", "yes", "true")
 DISABLED = ("停用", "禁用", "注销", "锁定", "冻结", "失效", "无效", "disabled", "inactive", "locked",
             "0", "n", "no", "false")
-KIND_NAMES = {
-    "flat": Text("扁平导出（账号-角色-功能）", "flat export"),
-    "accounts": Text("账号清单", "accounts"),
-    "account_roles": Text("账号角色", "account roles"),
-    "role_permissions": Text("角色功能", "role permissions"),
-    "role_includes": Text("角色包含关系", "role includes"),
-    "catalogue": Text("功能目录", "permission catalogue"),
-}
 
 
 @dataclass
@@ -113,6 +105,8 @@ def _utf8_payload(raw: bytes, display: str) -> bytes:
     """The file as UTF-8 without a BOM, which is what pyarrow reads; GB18030 is transcoded."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if raw.isascii():   # most exports are codes and digits: nothing to decode
+        return raw
     try:
         raw.decode("utf-8")
         return raw
@@ -124,7 +118,8 @@ def _data_lines(payload: bytes, header_index: int, count: int) -> np.ndarray:
     """The line number of each data row. pyarrow skips empty lines, so where the file has any,
     rows are matched to the non-empty lines after the header (values hold no line breaks)."""
     first = header_index + 2
-    if b"\n\n" not in payload and b"\n\r\n" not in payload:
+    lines = payload.count(b"\n") + (0 if payload.endswith(b"\n") else 1)
+    if lines - first + 1 == count:   # one line per row: no blank lines anywhere (a cheap count)
         return np.arange(first, first + count)
     raw = np.frombuffer(payload, dtype=np.uint8)
     breaks = np.flatnonzero(raw == 10)

@@ -24,7 +24,7 @@ from ..grants import build_graph, role_table
 from ..holders import HolderTable
 from ..model import DataWarning, Evidence, SodcheckError, Subject, Text
 from ..taxonomy import Taxonomy
-from ..yamlsource import read_text
+from ..yamlsource import read_text, syntax_error
 from .permissions import PermissionData
 from .staffing import expand_paths
 
@@ -143,11 +143,7 @@ def _parse_text(path: Path, display: str) -> tuple[object, yaml.Node | None]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SodcheckError(Text(f"YAML 语法错误：{problem}", f"YAML syntax error: {problem}"),
-                            file=display, line=mark.line + 1 if mark else None,
-                            column=str(mark.column + 1) if mark else None) from None
+        raise syntax_error(exc, display) from None
     return data, root
 
 

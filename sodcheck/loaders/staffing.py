@@ -69,9 +69,14 @@ class StaffingData:
         return grouped
 
 
-def W(code: str, zh: str, en: str, file: str | None, sheet: str | None = None, row: int | None = None,
-      column: str | None = None) -> DataWarning:
+def data_warning(code: str, zh: str, en: str, file: str | None, sheet: str | None = None,
+                 row: int | None = None, column: str | None = None) -> DataWarning:
     return DataWarning(code, file, sheet, row, column, Text(zh, en))
+
+
+def short_id(id_number: str) -> str:
+    """Enough of an id number for the officer to find the row, not enough to copy it."""
+    return f"{id_number[:4]}…{id_number[-4:]}"
 
 
 def check_id(id_number: str) -> bool:
@@ -186,8 +191,8 @@ class _SheetReader:
         return str(value)
 
     def warn(self, code: str, zh: str, en: str, row: int, field_name: str | None = None) -> None:
-        self.warnings.append(W(code, zh, en, self.file, self.sheet.name, row,
-                               self.letters.get(field_name) if field_name else None))
+        self.warnings.append(data_warning(code, zh, en, self.file, self.sheet.name, row,
+                                          self.letters.get(field_name) if field_name else None))
 
     def rows(self) -> list[StaffRow]:
         out: list[StaffRow] = []
@@ -261,8 +266,8 @@ class _SheetReader:
             value = f"{value:.0f}"
         id_number = compact(value).upper()
         if not check_id(id_number):
-            self.warn("ID-INVALID", f"身份证号 {id_number[:4]}…{id_number[-4:]} 格式或校验位不正确",
-                      f"id number {id_number[:4]}…{id_number[-4:]} has a bad format or check digit",
+            self.warn("ID-INVALID", f"身份证号 {short_id(id_number)} 格式或校验位不正确",
+                      f"id number {short_id(id_number)} has a bad format or check digit",
                       excel_row, "id_number")
         return id_number
 
@@ -280,9 +285,9 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
         missing = [f for f in ("name", "post") if header is None or f not in header[2]]
         if header is None or (missing and "name" not in header[2] and "post" not in header[2]):
             if not _is_instructions(sheet):
-                warnings.append(W("SHEET-SKIPPED", "此工作表找不到含“姓名”和“岗位”的表头行，已跳过",
-                                  "no header row with 姓名 (name) and 岗位 (post) found; sheet skipped",
-                                  display, sheet.name))
+                warnings.append(data_warning(
+                    "SHEET-SKIPPED", "此工作表找不到含“姓名”和“岗位”的表头行，已跳过",
+                    "no header row with 姓名 (name) and 岗位 (post) found; sheet skipped", display, sheet.name))
             continue
         first, data_start, found = header
         if missing:
@@ -301,8 +306,8 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
         used += 1
         sheets_read.append((display, sheet.name, sheet.row_numbers[first]))
         if not sheet_rows:
-            warnings.append(W("SHEET-NO-PEOPLE", "表头下没有人员数据", "no people below the header",
-                              display, sheet.name, sheet.row_numbers[first]))
+            warnings.append(data_warning("SHEET-NO-PEOPLE", "表头下没有人员数据", "no people below the header",
+                                         display, sheet.name, sheet.row_numbers[first]))
         rows.extend(sheet_rows)
     if not used:
         if problems:
@@ -311,8 +316,8 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
                                  "no staffing table found (a header with 姓名/name and 岗位/post columns)"),
                             file=display)
     for problem in problems:
-        warnings.append(W("SHEET-SKIPPED", problem.text.zh, problem.text.en, problem.file,
-                          problem.sheet, problem.row))
+        warnings.append(data_warning("SHEET-SKIPPED", problem.text.zh, problem.text.en, problem.file,
+                                     problem.sheet, problem.row))
     return rows
 
 
@@ -332,12 +337,13 @@ def build_people(rows: list[StaffRow], warnings: list[DataWarning]) -> tuple[lis
             continue
         first = names_by_id.setdefault(row.id_number, row)
         if compact(first.name) != compact(row.name):
-            warnings.append(W("ID-NAME-CONFLICT",
-                              f"身份证号 {row.id_number[:4]}…{row.id_number[-4:]} 在 {first.file} 第 {first.row} 行"
-                              f"属于“{first.name}”，这里却是“{row.name}”；按同一人处理",
-                              f"id number {row.id_number[:4]}…{row.id_number[-4:]} belongs to {first.name} "
-                              f"at {first.file} row {first.row}, but to {row.name} here; treated as one person",
-                              row.file, row.sheet, row.row, row.columns.get("id_number")))
+            warnings.append(data_warning(
+                "ID-NAME-CONFLICT",
+                f"身份证号 {short_id(row.id_number)} 在 {first.file} 第 {first.row} 行"
+                f"属于“{first.name}”，这里却是“{row.name}”；按同一人处理",
+                f"id number {short_id(row.id_number)} belongs to {first.name} "
+                f"at {first.file} row {first.row}, but to {row.name} here; treated as one person",
+                row.file, row.sheet, row.row, row.columns.get("id_number")))
         ids_by_name_unit.setdefault((compact(row.unit), compact(row.name)), set()).add(row.id_number)
 
     people: dict[str, Person] = {}

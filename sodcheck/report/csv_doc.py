@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from ..model import Report, Violation, mask_id
-from .text import evidence_line, safe_cell
+from ..model import Report, Violation
+from .text import evidence_line, safe_cell, subject_id
 
 HEADERS = {
     "zh": ["类别", "规则", "严重程度", "对象类型", "对象", "单位", "身份证号", "说明", "依据", "文件", "工作表", "行", "列"],
@@ -20,7 +20,7 @@ CATEGORY = {"zh": {"violation": "违规", "notice": "提示", "warning": "数据
 def _finding_row(category: str, v: Violation, report: Report, lang: str, show_ids: bool) -> list:
     first = v.evidence[0] if v.evidence else None
     return [CATEGORY[lang][category], v.rule_id, v.severity, v.subject.kind, v.subject.name,
-            v.subject.unit or "", v.subject.id if show_ids else mask_id(v.subject.id) or "",
+            v.subject.unit or "", subject_id(v, show_ids) or "",
             v.message.get(lang), "\n".join(evidence_line(e, report, lang) for e in v.evidence),
             first.file if first else "", first.sheet if first else "",
             (first.row if first.row is not None else first.line) if first else "", ""]

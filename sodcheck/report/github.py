@@ -7,7 +7,7 @@ Escaping follows the runner: in the message % CR LF; in property values also : a
 from __future__ import annotations
 
 from ..model import Report, Violation
-from .locate import place, relative, status_note, subject_text, warning_place
+from .locate import finding_text, place, relative, warning_place, with_place
 
 
 def escape_data(text: str) -> str:
@@ -31,15 +31,9 @@ def _level(v: Violation) -> str:
 
 def annotation(v: Violation, report: Report, lang: str) -> str:
     where = place(v, report)
-    message = f"{subject_text(v)}: {v.message.get(lang)}"
-    located = where.where(lang)
-    if located:
-        message += f" ({located})"
-    note = status_note(v, lang)
-    if note:
-        message += f" [{note}]"
     title = report.rule(v.rule_id)
-    return command(_level(v), message, file=relative(where.file) if where.file else None, line=where.line,
+    return command(_level(v), finding_text(v, where, lang),
+                   file=relative(where.file) if where.file else None, line=where.line,
                    title=f"{v.rule_id} {title.title.get(lang)}" if title else v.rule_id)
 
 
@@ -48,10 +42,7 @@ def render(report: Report, options) -> str:
     lines = [annotation(v, report, lang) for v in report.violations if v.baseline != "unchanged"]
     for w in report.warnings:
         where = warning_place(w)
-        message = f"{w.code}: {w.message.get(lang)}"
-        located = where.where(lang)
-        if located:
-            message += f" ({located})"
+        message = with_place(f"{w.code}: {w.message.get(lang)}", where, lang)
         lines.append(command("warning", message, file=relative(w.file) if w.file else None,
                              line=where.line if w.file else None, title=w.code))
     counted = sum(1 for v in report.violations if v.counts)

@@ -15,8 +15,8 @@ from collections import Counter
 from html import escape
 
 from .. import __version__
-from ..model import Evidence, Report, Violation, mask_id
-from .text import assessment_rows, evidence_line, evidence_text, location
+from ..model import SEVERITY_RANK, Evidence, Report, Violation
+from .text import assessment_rows, evidence_line, evidence_text, location, subject_id
 from .xlsx import SEVERITIES, WORDS as SHEET_WORDS, status_text, text_width
 
 WORDS = {
@@ -198,6 +198,15 @@ def _label_px(text: str, size: int = 12) -> int:
     return int(sum(size if text_width(ch) == 2 else size * 0.62 for ch in text)) + 4
 
 
+def _fit_label(text: str, room: int) -> str:
+    """The label cut short with an ellipsis until it fits room pixels; the full text goes in a
+    <title>, so nothing is lost to the reader."""
+    shown = text
+    while _label_px(shown) > room and len(shown) > 2:
+        shown = shown[:-2] + "…"
+    return shown
+
+
 def points(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value if value is not None else "")
 
@@ -217,11 +226,8 @@ def bar_chart(title: str, items: list[tuple[str, int, str]], empty: str) -> str:
     for n, (label, value, colour) in enumerate(items):
         y = top + n * row_h
         length = 0 if not top_value else max(2, round(bar_w * value / top_value)) if value else 0
-        shown = label
-        while _label_px(shown) > label_w - 8 and len(shown) > 2:
-            shown = shown[:-2] + "…"
         parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="12" '
-                     f'fill="#1f2933"><title>{e(label)}</title>{e(shown)}</text>')
+                     f'fill="#1f2933"><title>{e(label)}</title>{e(_fit_label(label, label_w - 8))}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{length}" height="{row_h - 8}" rx="2" '
                      f'fill="{colour}"/>')
         parts.append(f'<text x="{label_w + length + 5}" y="{y + 16}" font-size="12" '
@@ -264,16 +270,19 @@ def path_graph(nodes: list[str], title: str, max_width: int = 380) -> str:
         parts.append(f'<rect x="{bx:.1f}" y="{top}" width="{w}" height="{height}" rx="5" '
                      f'fill="{"#FFC7CE" if last else "#eef3f8"}" '
                      f'stroke="{"#c0392b" if last else "#2f5d8a"}"/>')
-        shown = node
-        while _label_px(shown) > w - 2 * pad + 1 and len(shown) > 2:
-            shown = shown[:-2] + "…"
         parts.append(f'<text x="{bx + w / 2:.1f}" y="{middle + 4:.1f}" text-anchor="middle" '
-                     f'font-size="12" fill="#1f2933"><title>{e(node)}</title>{e(shown)}</text>')
+                     f'font-size="12" fill="#1f2933"><title>{e(node)}</title>'
+                     f'{e(_fit_label(node, w - 2 * pad + 1))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
 # ----------------------------------------------------------------------------- sections
+
+def _table(head: list[str], rows: list[str], attributes: str = 'class="sortable"') -> str:
+    return (f"<table {attributes}><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head)
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
 
 def _evidence_html(v: Violation, report: Report, lang: str) -> str:
     w = WORDS[lang]
@@ -309,11 +318,10 @@ def _findings_table(items, report: Report, lang: str, show_ids: bool, table_id: 
     rows = []
     for n, v in enumerate(items):
         rule = report.rule(v.rule_id)
-        rank = {"high": 3, "medium": 2, "low": 1}[v.severity]
         subject = e(v.subject.name)
         if v.subject.kind != "person":
             subject += f' <span class="id">({e(w["subject_kinds"].get(v.subject.kind, v.subject.kind))})</span>'
-        shown_id = v.subject.id if show_ids else mask_id(v.subject.id)
+        shown_id = subject_id(v, show_ids)
         if shown_id:
             subject += f'<br><span class="id">{e(shown_id)}</span>'
         status = status_text(v, lang)
@@ -323,13 +331,11 @@ def _findings_table(items, report: Report, lang: str, show_ids: bool, table_id: 
         css = "notice" if notice else v.severity
         rows.append(
             f'<tr class="{v.severity}" data-i="{n}">'
-            f'<td data-sort="{rank}"><span class="sev sev-{css}">{e(w[v.severity])}</span></td>'
+            f'<td data-sort="{SEVERITY_RANK[v.severity]}"><span class="sev sev-{css}">{e(w[v.severity])}</span></td>'
             f'<td><b>{e(v.rule_id)}</b><br><span class="sub">{e(rule.title.get(lang) if rule else "")}</span></td>'
             f"<td>{subject}</td><td>{e(v.subject.unit or '')}</td><td>{message}</td>"
             f"<td>{_evidence_html(v, report, lang)}</td></tr>")
-    return (f'<table id="{table_id}" class="sortable findings"><thead><tr>'
-            + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+    return _table(head, rows, f'id="{table_id}" class="sortable findings"')
 
 
 def _filters(report: Report, lang: str) -> str:
@@ -354,7 +360,7 @@ def _filters(report: Report, lang: str) -> str:
 
 def _search_text(v: Violation, report: Report, lang: str, show_ids: bool) -> str:
     parts = [v.rule_id, v.subject.name, v.subject.unit or "", v.message.get(lang),
-             (v.subject.id if show_ids else mask_id(v.subject.id)) or ""]
+             subject_id(v, show_ids) or ""]
     parts += [evidence_line(ev, report, lang) for ev in v.evidence]
     rule = report.rule(v.rule_id)
     if rule:
@@ -384,13 +390,11 @@ def _assessment(report: Report, lang: str) -> str:
     out = f'<h2 id="assessment">{e(w["assessment"])}</h2>'
     if not items:
         return out + f'<p class="empty">{e(w["no_assessment"])}</p>'
-    rows = "".join(
-        f'<tr><td>{e(w["item_value"].format(item=i["item"]))}</td><td>{e(i["title"])}</td>'
-        f'<td class="num">{e(points(i["points"]))}</td><td class="num">{i["count"]}</td>'
-        f'<td>{e(", ".join(i["rules"]))}</td></tr>' for i in items)
-    return out + (f'<table class="items"><thead><tr><th>{e(w["item"])}</th><th>{e(w["item_title"])}</th>'
-                  f'<th>{e(w["points"])}</th><th>{e(w["count"])}</th><th>{e(w["rules"])}</th></tr></thead>'
-                  f"<tbody>{rows}</tbody></table>")
+    rows = [f'<tr><td>{e(w["item_value"].format(item=i["item"]))}</td><td>{e(i["title"])}</td>'
+            f'<td class="num">{e(points(i["points"]))}</td><td class="num">{i["count"]}</td>'
+            f'<td>{e(", ".join(i["rules"]))}</td></tr>' for i in items]
+    head = [w["item"], w["item_title"], w["points"], w["count"], w["rules"]]
+    return out + _table(head, rows, 'class="items"')
 
 
 def _charts(report: Report, lang: str) -> str:
@@ -411,13 +415,11 @@ def _warnings(report: Report, lang: str) -> str:
     out = f'<h2 id="warnings">{e(w["warnings"])} ({len(report.warnings)})</h2>'
     if not report.warnings:
         return out + f'<p class="empty">{e(w["no_warnings"])}</p>'
-    rows = "".join(
-        f'<tr><td><span class="sev sev-notice">{e(x.code)}</span></td><td>{e(x.file)}</td>'
-        f'<td>{e(x.sheet)}</td><td class="num">{e(x.row)}</td><td>{e(x.column)}</td>'
-        f"<td>{e(x.message.get(lang))}</td></tr>" for x in report.warnings)
+    rows = [f'<tr><td><span class="sev sev-notice">{e(x.code)}</span></td><td>{e(x.file)}</td>'
+            f'<td>{e(x.sheet)}</td><td class="num">{e(x.row)}</td><td>{e(x.column)}</td>'
+            f"<td>{e(x.message.get(lang))}</td></tr>" for x in report.warnings]
     head = [w["code"], w["file"], w["sheet"], w["row"], w["column"], w["message"]]
-    return out + ('<table class="sortable"><thead><tr>' + "".join(f"<th>{e(h)}</th>" for h in head)
-                  + f"</tr></thead><tbody>{rows}</tbody></table>")
+    return out + _table(head, rows)
 
 
 def _rules(report: Report, lang: str) -> str:
@@ -438,9 +440,7 @@ def _rules(report: Report, lang: str) -> str:
                     f"<td>{e(rule.source)}</td><td>{e(item)}</td>"
                     f'<td class="num">{counts[rule.id]}</td></tr>')
     head = [w["rule"], w["severity"], w["rule_title"], w["source"], w["item"], w["count"]]
-    return (f'<h2 id="rules">{e(w["rules_title"])} ({len(report.rules)})</h2>'
-            '<table class="sortable"><thead><tr>' + "".join(f"<th>{e(h)}</th>" for h in head)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    return f'<h2 id="rules">{e(w["rules_title"])} ({len(report.rules)})</h2>' + _table(head, rows)
 
 
 def render(report: Report, options) -> str:

@@ -6,7 +6,8 @@ from collections import Counter
 from datetime import date
 
 from .. import __version__
-from ..model import DataWarning, Report, Violation, mask_id
+from ..model import DataWarning, Report, Violation
+from .text import subject_id
 
 SCHEMA_VERSION = 1
 
@@ -26,7 +27,7 @@ def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = N
         "rule_id": v.rule_id,
         "severity": v.severity,
         "subject": {"kind": v.subject.kind, "name": v.subject.name, "unit": v.subject.unit,
-                    "id": v.subject.id if show_ids else mask_id(v.subject.id)},
+                    "id": subject_id(v, show_ids)},
         "message": v.message.get(lang),
         "evidence": [e.as_dict() for e in v.evidence],
         "duties": list(v.duties),

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 from ..model import Report, Violation
-from .locate import place, relative, status_note, subject_text, warning_place
+from .locate import place, relative, status_note, subject_text, warning_place, with_place
 from .text import evidence_line
 
 CLASSNAME = "sodcheck"
@@ -94,10 +94,7 @@ def document(report: Report, lang: str = "en") -> ET.Element:
             if where.file:
                 attrs.update(file=relative(where.file), line=str(where.line))
             case = ET.SubElement(suite, "testcase", attrs)
-            message = v.message.get(lang)
-            located = where.where(lang)
-            if located:
-                message += f" ({located})"
+            message = with_place(v.message.get(lang), where, lang)
             if v.change == "removed":
                 ET.SubElement(case, "system-out").text = _details(v, report, lang)
             elif v.waiver_status == "active" or v.baseline == "unchanged":

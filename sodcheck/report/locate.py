@@ -87,6 +87,19 @@ def subject_text(v: Violation) -> str:
     return text
 
 
+def with_place(text: str, where: Place, lang: str) -> str:
+    """text, then the sheet and row in brackets where the file and line alone do not say them."""
+    located = where.where(lang)
+    return f"{text} ({located})" if located else text
+
+
+def finding_text(v: Violation, where: Place, lang: str) -> str:
+    """One line about a finding for a CI annotation: subject, message, sheet and row, status."""
+    text = with_place(f"{subject_text(v)}: {v.message.get(lang)}", where, lang)
+    note = status_note(v, lang)
+    return f"{text} [{note}]" if note else text
+
+
 def fingerprint(v: Violation) -> str:
     """Stable across runs: rule, subject and duties, never a row or line, so that sorting a sheet
     or moving a role inside its file is not a new finding."""

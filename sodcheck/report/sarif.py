@@ -14,8 +14,8 @@ from collections import Counter
 
 from .. import __version__
 from ..model import Report, RuleInfo, Violation
-from .locate import (Place, artifact_uri, evidence_place, fingerprint, place, status_note, subject_text,
-                     warning_place)
+from .locate import (Place, artifact_uri, evidence_place, finding_text, fingerprint, place, warning_place,
+                     with_place)
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"high": "8.0", "medium": "5.0", "low": "3.0"}
@@ -52,17 +52,6 @@ def _rule(info: RuleInfo, lang: str) -> dict:
     }
 
 
-def _message(v: Violation, where: Place, lang: str) -> str:
-    text = f"{subject_text(v)}: {v.message.get(lang)}"
-    located = where.where(lang)
-    if located:
-        text += f" ({located})"
-    note = status_note(v, lang)
-    if note:
-        text += f" [{note}]"
-    return text
-
-
 def _result(v: Violation, report: Report, rule_index: dict[str, int], lang: str, occurrence: int) -> dict:
     where = place(v, report)
     fp = fingerprint(v)
@@ -70,7 +59,7 @@ def _result(v: Violation, report: Report, rule_index: dict[str, int], lang: str,
         "ruleId": v.rule_id,
         "ruleIndex": rule_index[v.rule_id],
         "level": LEVEL[v.severity],
-        "message": {"text": _message(v, where, lang)},
+        "message": {"text": finding_text(v, where, lang)},
         "locations": [{"physicalLocation": _physical(where),
                        "logicalLocations": [{"name": v.subject.name, "kind": v.subject.kind}]}],
         "partialFingerprints": {"sodcheckFinding/v1": f"{fp}:{occurrence}",
@@ -117,9 +106,7 @@ def _notification(w, lang: str) -> dict:
     doc: dict = {"descriptor": {"id": w.code}, "level": "warning", "message": {"text": w.message.get(lang)}}
     if w.file:
         where = warning_place(w)
-        located = where.where(lang)
-        if located:
-            doc["message"]["text"] += f" ({located})"
+        doc["message"]["text"] = with_place(w.message.get(lang), where, lang)
         doc["locations"] = [{"physicalLocation": _physical(where)}]
     return doc
 

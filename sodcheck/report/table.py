@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 import shutil
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..model import Report, mask_id
-from .text import assessment_rows, evidence_text
+from ..model import Report
+from .text import assessment_rows, evidence_text, subject_id
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 WORDS = {
@@ -18,13 +19,16 @@ WORDS = {
            "unit": "单位", "message": "说明", "evidence": "依据", "code": "代码", "where": "位置",
            "none": "未发现违规。", "people": "人员", "high": "高", "medium": "中", "low": "低",
            "assessment": "考核表扣分项", "item": "第{item}项 {title}（{points:g}分）", "waived": "已豁免",
-           "inputs": "输入文件"},
+           "inputs": "输入文件", "by_folder": "按输入文件夹", "by_unit": "按单位", "folder": "文件夹",
+           "files": "文件数", "accounts": "账号", "disabled": "已停用（未检查）", "more_units": "另有 {n} 个单位"},
     "en": {"summary": "Result", "as_of": "As of", "violations": "Violations", "notices": "Notices",
            "warnings": "Data issues", "severity": "Severity", "rule": "Rule", "subject": "Subject",
            "unit": "Unit", "message": "Message", "evidence": "Evidence", "code": "Code",
            "where": "Where", "none": "No violations found.", "people": "people", "high": "high",
            "medium": "medium", "low": "low", "assessment": "Assessment items at risk",
-           "item": "item {item} {title} ({points:g} points)", "waived": "waived", "inputs": "Inputs"},
+           "item": "item {item} {title} ({points:g} points)", "waived": "waived", "inputs": "Inputs",
+           "by_folder": "By input folder", "by_unit": "By unit", "folder": "Folder", "files": "Files",
+           "accounts": "accounts", "disabled": "disabled (not checked)", "more_units": "{n} more units"},
 }
 
 
@@ -42,7 +46,7 @@ def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool
     for v in items:
         subject = v.subject.name
         if v.subject.id:
-            subject += f"\n{v.subject.id if show_ids else mask_id(v.subject.id)}"
+            subject += f"\n{subject_id(v, show_ids)}"
         severity = w[v.severity]
         if v.waiver_status == "active":
             severity += f" ({w['waived']})"
@@ -51,6 +55,28 @@ def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool
                       "\n".join(evidence_text(e, report, lang) for e in v.evidence[:6])
                       + (f"\n… +{len(v.evidence) - 6}" if len(v.evidence) > 6 else ""))
     return table
+
+
+def _batch_summary(console: Console, report: Report, w: dict) -> None:
+    """For batch runs: accounts checked, and findings per input folder and per unit."""
+    accounts = report.stat("accounts")
+    if accounts is not None:
+        console.print(f"{w['accounts']} {accounts} · {w['disabled']} {report.stat('accounts_disabled_skipped', 0)}")
+    folders = report.stat("by_folder") or {}
+    if len(folders) > 1:
+        table = Table(w["folder"], w["files"], w["violations"], title=w["by_folder"], box=box.SIMPLE,
+                      title_justify="left")
+        for folder, info in folders.items():
+            table.add_row(folder, str(info["files"]), str(info["violations"]))
+        console.print(table)
+    units = Counter(v.subject.unit for v in report.violations if v.subject.unit)
+    if len(units) > 1:
+        table = Table(w["unit"], w["violations"], title=w["by_unit"], box=box.SIMPLE, title_justify="left")
+        for unit, count in sorted(units.items(), key=lambda item: (-item[1], item[0]))[:20]:
+            table.add_row(unit, str(count))
+        if len(units) > 20:
+            table.add_row(w["more_units"].format(n=len(units) - 20), "")
+        console.print(table)
 
 
 def render(report: Report, options) -> str:
@@ -67,6 +93,7 @@ def render(report: Report, options) -> str:
         head += f" · {w['people']} {people}"
     console.print(f"[bold]{head}[/]   {w['as_of']} {report.as_of.isoformat()}")
     console.print(f"{w['inputs']}: {', '.join(report.inputs)}")
+    _batch_summary(console, report, w)
     items = assessment_items(report, lang)
     if items:
         console.print(f"[bold]{w['assessment']}[/]")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..model import Evidence, Report
+from ..model import Evidence, Report, Violation, mask_id
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -13,6 +13,11 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def subject_id(v: Violation, show_ids: bool) -> str | None:
+    """The subject's id number as a report shows it: masked unless --show-ids."""
+    return v.subject.id if show_ids else mask_id(v.subject.id)
 
 
 def location(e: Evidence, lang: str) -> str:

@@ -25,7 +25,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..model import DataWarning, Report, SodcheckError, Violation, mask_id
 from ..text import column_letter, compact
-from .text import FORMULA_START, assessment_rows, evidence_text
+from .text import FORMULA_START, assessment_rows, evidence_text, subject_id
 
 SEVERITIES = ("high", "medium", "low")
 WORDS = {
@@ -147,8 +147,7 @@ def sheet_title(name: str, taken: set[str]) -> str:
 def status_text(v: Violation, lang: str) -> str:
     words = WORDS[lang]["statuses"]
     parts = [v.waiver_status or "", v.change, v.baseline]
-    return "、".join(words.get(p, p) for p in parts if p) if lang == "zh" else \
-        ", ".join(words.get(p, p) for p in parts if p)
+    return ("、" if lang == "zh" else ", ").join(words.get(p, p) for p in parts if p)
 
 
 def _table(ws, row: int, headers: list[str], rows: list[list], widths: dict[int, int],
@@ -193,6 +192,16 @@ def _fit_rows(ws, first: int, last: int, widths: dict[int, int]) -> None:
                                    for line in str(value).split("\n")))
         if lines > 1:
             ws.row_dimensions[r].height = 15 * lines + 2
+
+
+def _finish_list(ws, columns: int, rows: int, widths: dict[int, int], caps: dict[int, int],
+                 freeze: str = "A2") -> None:
+    """A list sheet (header on row 1, one row per item) fitted to its text, its header frozen,
+    filtered and printed on every page."""
+    _fit_rows(ws, 2, rows + 1, _set_widths(ws, widths, caps))
+    ws.freeze_panes = freeze
+    ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(2, rows + 1)}"
+    _print_setup(ws, "1:1")
 
 
 def _print_setup(ws, title_rows: str | None = None) -> None:
@@ -613,7 +622,7 @@ def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: 
     for n, v in enumerate(items, start=1):
         rows.append([n, w[v.severity], v.rule_id,
                      w["subject_kinds"].get(v.subject.kind, v.subject.kind), v.subject.name,
-                     (v.subject.id if show_ids else mask_id(v.subject.id)) or "",
+                     subject_id(v, show_ids) or "",
                      v.subject.unit or "", v.message.get(lang),
                      "\n".join(evidence_text(e, report, lang) for e in v.evidence), "",
                      status_text(v, lang), ""])
@@ -626,10 +635,7 @@ def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: 
             _link(ws.cell(row=r, column=10), made, first.file, first.sheet, first.row, None, lang)
     widths[10] = max(widths.get(10, 0), 22 if made else 8)
     widths[12] = max(widths.get(12, 0), 18)
-    _fit_rows(ws, 2, len(rows) + 1, _set_widths(ws, widths, FINDING_CAPS))
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
-    _print_setup(ws, "1:1")
+    _finish_list(ws, len(headers), len(rows), widths, FINDING_CAPS)
 
 
 def _warnings_sheet(ws, warnings: tuple[DataWarning, ...], lang: str, made: dict) -> None:
@@ -643,11 +649,7 @@ def _warnings_sheet(ws, warnings: tuple[DataWarning, ...], lang: str, made: dict
         ws.cell(row=r, column=2).fill = fill(MARK_FILL["warning"])
         _link(ws.cell(row=r, column=8), made, x.file, x.sheet, x.row, x.column, lang)
     widths[8] = max(widths.get(8, 0), 22 if made else 8)
-    _fit_rows(ws, 2, len(rows) + 1,
-              _set_widths(ws, widths, {1: 5, 2: 20, 3: 36, 4: 16, 5: 6, 6: 6, 7: 60, 8: 22}))
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
-    _print_setup(ws, "1:1")
+    _finish_list(ws, len(headers), len(rows), widths, {1: 5, 2: 20, 3: 36, 4: 16, 5: 6, 6: 6, 7: 60, 8: 22})
 
 
 def _rules_sheet(ws, report: Report, lang: str) -> None:
@@ -669,11 +671,9 @@ def _rules_sheet(ws, report: Report, lang: str) -> None:
                      a.get("points", ""), counts[rule.id]])
     widths: dict[int, int] = {}
     _table(ws, 1, headers, rows, widths)
-    _fit_rows(ws, 2, len(rows) + 1,
-              _set_widths(ws, widths, {1: 22, 2: 12, 3: 8, 4: 30, 5: 40, 6: 50, 7: 24, 8: 6, 9: 8}))
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(2, len(rows) + 1)}"
-    _print_setup(ws, "1:1")
+    # The rule id stays in view beside the long descriptions.
+    _finish_list(ws, len(headers), len(rows), widths,
+                 {1: 22, 2: 12, 3: 8, 4: 30, 5: 40, 6: 50, 7: 24, 8: 6, 9: 8}, freeze="B2")
 
 
 def build(report: Report, lang: str = "en", show_ids: bool = False) -> Workbook:

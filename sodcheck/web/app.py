@@ -695,7 +695,7 @@ def create_app(token: str | None = None, max_upload_mb: float = 20,
                          source=r.source) for r in ruleset.enabled]
 
     @app.post("/api/check", summary="Check uploaded sheets; the JSON of `sodcheck check --format json`",
-              responses={k: v for k, v in ERROR_RESPONSES.items()})
+              responses=dict(ERROR_RESPONSES))
     async def api_check(request: Request, staff: FileList = None, perms: FileList = None,
                         roles: FileList = None, rules: FileList = None,
                         as_of: Annotated[str | None, Form(description="YYYY-MM-DD; default today")] = None,
@@ -711,7 +711,7 @@ def create_app(token: str | None = None, max_upload_mb: float = 20,
               response_class=Response,
               responses={200: {"content": {DOWNLOADS[f][0].split(";")[0]: {} for f in downloads},
                                "description": "the report file"},
-                         **{k: v for k, v in ERROR_RESPONSES.items()}})
+                         **ERROR_RESPONSES})
     async def api_report(request: Request,
                          fmt: Annotated[Literal[tuple(downloads)], Query(alias="format")],
                          staff: FileList = None, perms: FileList = None,

@@ -267,33 +267,38 @@ function busy(on) {
   for (const button of document.querySelectorAll("[data-format]")) button.disabled = on;
 }
 
-async function runCheck() {
+// Every request posts all the chosen files again: check the choice before sending, and keep the
+// buttons off until the answer is in, so that two requests never race.
+async function request(url, use, failed) {
   const problem = precheck();
   if (problem) { showError(problem); return; }
   hideError();
   busy(true);
   try {
-    const response = await post(`/api/check?extras=true&lang=${state.lang}`);
-    const first = !state.doc;
-    state.doc = await response.json();
-    renderResults();
-    if (first) $("results").scrollIntoView({ block: "start" });
+    await use(await post(url));
   } catch (e) {
-    state.doc = null;
-    $("results").hidden = true;
+    if (failed) failed();
     showError(e.message);
   } finally {
     busy(false);
   }
 }
 
+async function runCheck() {
+  await request(`/api/check?extras=true&lang=${state.lang}`, async (response) => {
+    const first = !state.doc;
+    state.doc = await response.json();
+    renderResults();
+    if (first) $("results").scrollIntoView({ block: "start" });
+  }, () => {
+    // Results shown must match the files listed: after a failed check there are none.
+    state.doc = null;
+    $("results").hidden = true;
+  });
+}
+
 async function download(format) {
-  const problem = precheck();
-  if (problem) { showError(problem); return; }
-  hideError();
-  busy(true);
-  try {
-    const response = await post(`/api/report?format=${format}&lang=${state.lang}`);
+  await request(`/api/report?format=${format}&lang=${state.lang}`, async (response) => {
     const blob = await response.blob();
     const disposition = response.headers.get("content-disposition") || "";
     const match = /filename="([^"]+)"/.exec(disposition);
@@ -302,11 +307,7 @@ async function download(format) {
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-  } catch (e) {
-    showError(e.message);
-  } finally {
-    busy(false);
-  }
+  });
 }
 
 function showError(text) {
