@@ -57,3 +57,20 @@ def first_rows(table: pa.Table, key: str) -> pa.Table:
         return table
     _, first = np.unique(ints(pc.index_in(table[key], value_set=pc.unique(table[key]))), return_index=True)
     return table.take(pa.array(np.sort(first)))
+
+
+def encode(column) -> tuple[list[str], np.ndarray]:
+    """(distinct values, index of each row's value in them; -1 for null): one hash pass, where
+    unique() followed by positions() would take two over a million rows."""
+    if not len(column):
+        return [], np.zeros(0, dtype=np.int64)
+    encoded = pc.dictionary_encode(strings(column)).combine_chunks()
+    indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return encoded.dictionary.to_pylist(), indices
+
+
+def remap(encoded: tuple[list[str], np.ndarray], codes: list[str]) -> np.ndarray:
+    """Positions in codes of an encoded column's rows (-1 where absent or null)."""
+    values, indices = encoded
+    lookup = np.append(positions(pa.array(values, pa.string()), codes), -1)
+    return lookup[indices]          # index -1 picks the appended -1

@@ -9,12 +9,12 @@ per role.
 """
 from __future__ import annotations
 
+import graphlib
 import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -50,7 +50,7 @@ def glob_regex(glob: str) -> str:
                 body = glob[i + 1:end]
                 if body.startswith("!"):
                     body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                out.append("[" + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
                 i = end
         else:
             out.append(re.escape(ch))
@@ -66,17 +66,46 @@ def _match_any(values: pa.Array, globs: tuple[str, ...]) -> np.ndarray:
     return hit.fill_null(False).to_numpy(zero_copy_only=False)
 
 
+class _Codes:
+    """Permission codes sorted case-insensitively, so that a glob with a literal prefix
+    ("P0061*", "ZF_[0-9]") is tried only on the codes that share the prefix, not on all 20,000."""
+
+    WILDCARDS = re.compile(r"[*?\[]")
+
+    def __init__(self, codes: list[str]):
+        upper = np.array([c.upper() for c in codes], dtype=object)
+        self.order = np.argsort(upper, kind="stable")
+        self.sorted = upper[self.order]
+        self.codes = codes
+
+    def match(self, globs: tuple[str, ...]) -> np.ndarray:
+        mask = np.zeros(len(self.codes), dtype=bool)
+        for glob in globs:
+            key = glob.upper()
+            prefix = key[:m.start()] if (m := self.WILDCARDS.search(key)) else key
+            lo = np.searchsorted(self.sorted, prefix, side="left")
+            hi = np.searchsorted(self.sorted, prefix + "\U0010ffff", side="left") if m else \
+                np.searchsorted(self.sorted, prefix, side="right")
+            candidates = self.order[lo:hi]
+            if not m or key == prefix + "*":
+                mask[candidates] = True
+            elif len(candidates):
+                rx = re.compile(glob_regex(key), re.IGNORECASE)
+                mask[[i for i in candidates.tolist() if rx.match(self.codes[i])]] = True
+        return mask
+
+
 def classify_permissions(taxonomy: Taxonomy, columns: dict[str, int], codes: list[str],
                          names: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(direct, chosen): direct[p, column] says permission p carries that duty (not yet expanded
     upwards); chosen[p, entry] says which permission_duties entry gave it. A user mapping of a
     permission replaces the built-in name mappings for it."""
     entries = taxonomy.permission_patterns
-    code_array = pa.array(codes, type=pa.string())
+    code_index = _Codes(codes)
     name_array = pa.array([compact(n) for n in names], type=pa.string())
     hits = np.zeros((len(codes), len(entries)), dtype=bool)
     for j, entry in enumerate(entries):
-        hits[:, j] = _match_any(code_array, entry.codes) | \
+        hits[:, j] = code_index.match(entry.codes) | \
             _match_any(name_array, tuple(compact(g) for g in entry.names))
     user = np.array([e.user for e in entries], dtype=bool)
     user_hit = hits[:, user].any(axis=1) if user.any() else np.zeros(len(codes), dtype=bool)
@@ -117,6 +146,45 @@ def _or_groups(bits: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
     return out
 
 
+class Includes:
+    """Role includes as adjacency lists. networkx is loaded only when there is a cycle to
+    condense or to explain: most exports have none, and its import costs more than the closure."""
+
+    def __init__(self, size: int):
+        self.out: list[list[int]] = [[] for _ in range(size)]
+
+    def add(self, role: int, included: int) -> None:
+        if included not in self.out[role]:
+            self.out[role].append(included)
+
+    def successors(self, role: int) -> list[int]:
+        return self.out[role]
+
+    @property
+    def edges(self) -> list[tuple[int, int]]:
+        return [(a, b) for a, targets in enumerate(self.out) for b in targets]
+
+    def has_edge(self, a: int, b: int) -> bool:
+        return b in self.out[a]
+
+    def reach(self, role: int) -> set[int]:
+        seen, todo = {role}, [role]
+        while todo:
+            for nxt in self.out[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    def networkx(self):
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(len(self.out)))
+        graph.add_edges_from(self.edges)
+        return graph
+
+
 class Grouped:
     """Rows grouped by an integer key (role, account) without a Python object per row:
     one argsort, then slices. get(key) -> [(value, file, row)]."""
@@ -130,9 +198,15 @@ class Grouped:
             self.values, self.files, self.rows, ordered = values[order], files[order], rows[order], keys[order]
         self.offsets = np.searchsorted(ordered, np.arange(size + 1))
 
-    def get(self, key: int) -> list[tuple[int, int, int]]:
+    def get(self, key: int, keep: np.ndarray | None = None) -> list[tuple[int, int, int]]:
+        """keep: a mask over all values (e.g. roles that can lead to a duty); rows whose value it
+        rejects are left out, in one vector step rather than one test per row."""
         lo, hi = self.offsets[key], self.offsets[key + 1]
-        return list(zip(self.values[lo:hi].tolist(), self.files[lo:hi].tolist(), self.rows[lo:hi].tolist()))
+        values, files, rows = self.values[lo:hi], self.files[lo:hi], self.rows[lo:hi]
+        if keep is not None:
+            chosen = keep[values]
+            values, files, rows = values[chosen], files[chosen], rows[chosen]
+        return list(zip(values.tolist(), files.tolist(), rows.tolist()))
 
     def values_of(self, key: int) -> np.ndarray:
         return self.values[self.offsets[key]:self.offsets[key + 1]]
@@ -150,15 +224,17 @@ class GrantGraph:
     perm_direct: np.ndarray            # permission x duty column, direct duties
     perm_entries: np.ndarray           # permission x permission_duties entry that mapped it
     role_closure: np.ndarray           # role x packed duty bits, through includes
-    includes: nx.DiGraph
+    includes: Includes
     role_perm_rows: Grouped                                  # role -> [(perm, file, row)]
     include_rows: dict[tuple[int, int], tuple[int, int]]     # (role, included) -> (file, row)
     cycles: list[list[str]] = field(default_factory=list)
     defined: set[str] = field(default_factory=set)
+    account_role_index: np.ndarray | None = None   # role position of each account-role row
 
     def __post_init__(self) -> None:
         self._masks: dict[tuple[str, bool], np.ndarray] = {}
         self._paths: dict[tuple[int, str, bool], tuple] = {}
+        self._leading: dict[str, np.ndarray] = {}
         self._matches: dict[tuple[int, str, bool], tuple] = {}
         self._role_direct: dict[int, np.ndarray] = {}
 
@@ -179,6 +255,13 @@ class GrantGraph:
                     break
         return self._matches[key]
 
+    def roles_leading_to(self, duty: str) -> np.ndarray:
+        """Per role: whether it carries the duty (or one below it), through its includes."""
+        if duty not in self._leading:
+            byte, bit = divmod(self.columns[duty], 8)
+            self._leading[duty] = (self.role_closure[:, byte] & (0x80 >> bit)) != 0
+        return self._leading[duty]
+
     def _perms_for(self, duty: str, exact: bool = False) -> np.ndarray:
         """Which permissions carry this duty or one below it (exact: this duty itself, as mapped)."""
         key = (duty, exact)
@@ -194,7 +277,7 @@ class GrantGraph:
         held = np.zeros(len(self.columns), dtype=bool)
         for role, _, _ in starts:
             if role not in self._role_direct:
-                reach = nx.descendants(self.includes, role) | {role}
+                reach = self.includes.reach(role)
                 perms = np.concatenate([self.role_perm_rows.values_of(r) for r in sorted(reach)])
                 self._role_direct[role] = self.perm_direct[perms].any(axis=0)
             held |= self._role_direct[role]
@@ -246,9 +329,9 @@ class GrantGraph:
         for perm, file, row in direct:
             if wanted[perm]:
                 paths.append((head + (f"permission:{self.permissions[perm]}",), perm, file, row))
-        byte, bit = divmod(self.columns[duty], 8)
+        leading = self.roles_leading_to(duty)
         for role, file, row in starts:
-            if not self.role_closure[role, byte] & (0x80 >> bit):
+            if not leading[role]:
                 continue  # this role cannot lead to the duty: skip the path search
             for steps, perm, f2, r2 in self.role_paths(role, duty, exact):
                 paths.append((head + steps, perm, file if head else f2, row if head else r2))
@@ -282,9 +365,12 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
     ar = _table(data.account_roles, ["account", "role", "file", "row"])
     direct = _table(data.direct, ["account", "permission", "file", "row"])
 
-    defined = set(arrow.unique(rp["role"], ri["role"])) | set(data.role_names)
-    roles = sorted(defined | set(arrow.unique(ri["includes"], ar["role"])))
-    permissions = sorted(set(arrow.unique(rp["permission"], direct["permission"])) | set(data.catalogue))
+    # The big columns are hashed once each; their codes and row positions come from that.
+    rp_roles, rp_perms, ar_roles = arrow.encode(rp["role"]), arrow.encode(rp["permission"]), \
+        arrow.encode(ar["role"])
+    defined = set(rp_roles[0]) | set(arrow.unique(ri["role"])) | set(data.role_names)
+    roles = sorted(defined | set(arrow.unique(ri["includes"])) | set(ar_roles[0]))
+    permissions = sorted(set(rp_perms[0]) | set(arrow.unique(direct["permission"])) | set(data.catalogue))
 
     _warn_undefined(data, ar, ri, defined, warnings)
 
@@ -292,18 +378,19 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
                                                      [data.catalogue.get(p, "") for p in permissions])
     perm_bits = _pack(expand_up(taxonomy, columns, perm_direct))
 
-    rp_role = arrow.positions(rp["role"], roles)
-    rp_perm = arrow.positions(rp["permission"], permissions)
+    rp_role = arrow.remap(rp_roles, roles)
+    rp_perm = arrow.remap(rp_perms, permissions)
     own = _or_groups(perm_bits[rp_perm], rp_role, len(roles))
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(roles)))
+    graph = Includes(len(roles))
     include_rows: dict[tuple[int, int], tuple[int, int]] = {}
     for role, inc, file, row in zip(arrow.positions(ri["role"], roles).tolist(),
                                     arrow.positions(ri["includes"], roles).tolist(),
                                     arrow.ints(ri["file"]).tolist(), arrow.ints(ri["row"]).tolist()):
-        graph.add_edge(role, inc)
+        graph.add(role, inc)
         include_rows.setdefault((role, inc), (file, row))
+    for targets in graph.out:
+        targets.sort()
 
     closure, cycles = _closure(graph, own)
     for cycle in cycles:
@@ -321,24 +408,44 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
                  "union of the roles on the cycle")))
     role_perm_rows = Grouped(rp_role, rp_perm, arrow.ints(rp["file"]), arrow.ints(rp["row"]), len(roles))
     return GrantGraph(data, taxonomy, columns, roles, permissions, perm_direct, perm_entries, closure, graph,
-                      role_perm_rows, include_rows, [[roles[i] for i in c] for c in cycles], defined)
+                      role_perm_rows, include_rows, [[roles[i] for i in c] for c in cycles], defined,
+                      arrow.remap(ar_roles, roles))
 
 
-def _cycle_order(graph: nx.DiGraph, members: list[int]) -> list[int]:
+def _cycle_order(includes: Includes, members: list[int]) -> list[int]:
     """One real cycle through the first member, in include order: the members sorted are not
     necessarily a chain the reader can follow in the export (A→C→B→A is not A→B→C→A)."""
+    import networkx as nx
+
     start = members[0]
     if len(members) == 1:
         return [start]
-    within = graph.subgraph(members)
+    within = includes.networkx().subgraph(members)
     paths = nx.single_source_shortest_path(within, start)
     back = min((p for p in within.predecessors(start) if p != start), key=lambda p: (len(paths[p]), p))
     return paths[back]
 
 
-def _closure(graph: nx.DiGraph, own: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
-    """Each role's bits OR those of every role it includes, transitively. A cycle is one node of
-    the condensation, so every role on it gets the union of the cycle."""
+def _closure(includes: Includes, own: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
+    """Each role's bits OR those of every role it includes, transitively. Included roles come
+    first (a topological order); where includes form a cycle, see _condensed_closure."""
+    sorter = graphlib.TopologicalSorter({role: targets for role, targets in enumerate(includes.out)})
+    try:
+        order = list(sorter.static_order())
+    except graphlib.CycleError:
+        return _condensed_closure(includes, own)
+    closure = own.copy()
+    for role in order:              # every role it includes is already complete
+        for included in includes.out[role]:
+            closure[role] |= closure[included]
+    return closure, []
+
+
+def _condensed_closure(includes: Includes, own: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
+    """A cycle is one node of the condensation, so every role on it gets the union of the cycle."""
+    import networkx as nx
+
+    graph = includes.networkx()
     condensed = nx.condensation(graph)
     members = nx.get_node_attributes(condensed, "members")
     comp_bits = np.zeros((len(condensed), own.shape[1]), dtype=own.dtype)
@@ -378,33 +485,45 @@ def _warn_undefined(data: PermissionData, ar: pa.Table, ri: pa.Table, defined: s
                                     Text(f"另有 {reported - 50} 个未定义的角色", f"{reported - 50} more undefined roles")))
 
 
+class AccountColumns(dict):
+    """Account details aligned with the account codes, turned into Python lists only when first
+    asked for: a run without staffing needs the unit and id of flagged accounts only."""
+
+    def __init__(self, arrays: dict[str, pa.ChunkedArray], size: int):
+        super().__init__()
+        self.arrays, self.size = arrays, size
+
+    def __missing__(self, column: str) -> list:
+        values = self.arrays[column].to_pylist() if column in self.arrays else [None] * self.size
+        self[column] = values
+        return values
+
+
 @dataclass
 class Accounts:
     codes: list[str]
-    columns: dict[str, list]          # name, id_number, unit, file, row: lists aligned with codes
+    columns: AccountColumns           # name, id_number, unit, file, row: aligned with codes
     active: np.ndarray
     bits: np.ndarray                  # packed duty bits per account
     starts: Grouped                   # account -> [(role, file, row)]
     direct: Grouped                   # account -> [(permission, file, row)]
 
 
-def _statuses(values: list, files: list, rows: list, codes: list[str], data: PermissionData,
+def _statuses(status: pa.ChunkedArray, columns: "AccountColumns", codes: list[str], data: PermissionData,
               warnings: list[DataWarning]) -> np.ndarray:
-    """Active unless the status says disabled; an unknown status is a warning and counts as active."""
-    active = np.ones(len(values), dtype=bool)
-    meaning = {v: status_active(v) for v in set(values) if v is not None}
-    unknown = 0
-    for i, value in enumerate(values):
-        state = meaning.get(value)
-        if state is False:
-            active[i] = False
-        elif state is None and value is not None:
-            unknown += 1
-            if unknown <= 20:
-                warnings.append(DataWarning(
-                    "STATUS-UNKNOWN", data.files[files[i]] if files[i] is not None else None, None, rows[i],
-                    None, Text(f"账号 {codes[i]} 的状态“{value}”无法识别，按正常处理",
-                               f"account {codes[i]}: status {value!r} not understood; treated as active")))
+    """Active unless the status says disabled; an unknown status is a warning and counts as active.
+    A column of 100,000 statuses holds a handful of distinct words: judge each word once."""
+    words, which = arrow.encode(status)
+    meaning = np.array([status_active(w) is not False for w in words] + [True], dtype=bool)
+    active = meaning[which]
+    unknown = [i for i, w in enumerate(words) if status_active(w) is None]
+    if unknown:
+        for acc in np.flatnonzero(np.isin(which, unknown))[:20].tolist():
+            file, row = columns["file"][acc], columns["row"][acc]
+            warnings.append(DataWarning(
+                "STATUS-UNKNOWN", data.files[file] if file is not None else None, None, row, None,
+                Text(f"账号 {codes[acc]} 的状态“{words[which[acc]]}”无法识别，按正常处理",
+                     f"account {codes[acc]}: status {words[which[acc]]!r} not understood; treated as active")))
     return active
 
 
@@ -413,9 +532,11 @@ def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
     ar = _table(data.account_roles, ["account", "role", "file", "row"])
     direct = _table(data.direct, ["account", "permission", "file", "row"])
     info = _table(data.accounts, ["account", "file", "row"])
-    codes = arrow.unique(ar["account"], direct["account"], info["account"])
-    ar_acc = arrow.positions(ar["account"], codes)
-    ar_role = arrow.positions(ar["role"], graph.roles)
+    ar_accounts = arrow.encode(ar["account"])
+    codes = sorted(set(ar_accounts[0]) | set(arrow.unique(direct["account"], info["account"])))
+    ar_acc = arrow.remap(ar_accounts, codes)
+    ar_role = graph.account_role_index if graph.account_role_index is not None else \
+        arrow.positions(ar["role"], graph.roles)
     bits = _or_groups(graph.role_closure[ar_role], ar_acc, len(codes))
     d_acc = arrow.positions(direct["account"], codes)
     d_perm = arrow.positions(direct["permission"], graph.permissions)
@@ -428,17 +549,19 @@ def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
     info_pos = arrow.positions(info["account"], codes)
     where[info_pos[info_pos >= 0]] = np.flatnonzero(info_pos >= 0)
     index = pa.array(where, mask=where < 0)          # a null index takes a null
-    columns = {column: info[column].take(index).to_pylist() if column in info.column_names
-               else [None] * len(codes)
-               for column in ("name", "id_number", "unit", "status", "file", "row")}
-    active = _statuses(columns.pop("status"), columns["file"], columns["row"], codes, data, warnings)
+    columns = AccountColumns({column: info[column].take(index) for column in
+                              ("name", "id_number", "unit", "status", "file", "row")
+                              if column in info.column_names}, len(codes))
+    status = columns.arrays.get("status", pa.chunked_array([pa.nulls(len(codes), pa.string())]))
+    active = _statuses(status, columns, codes, data, warnings)
     return Accounts(codes, columns, active, bits,
                     Grouped(ar_acc, ar_role, arrow.ints(ar["file"]), arrow.ints(ar["row"]), len(codes)),
                     Grouped(d_acc, d_perm, arrow.ints(direct["file"]), arrow.ints(direct["row"]), len(codes)))
 
 
 def _account_evidence(graph: GrantGraph, accounts: Accounts, acc: int, duty: str) -> list[Evidence]:
-    return graph.evidence_for((f"account:{accounts.codes[acc]}",), accounts.starts.get(acc),
+    return graph.evidence_for((f"account:{accounts.codes[acc]}",),
+                              accounts.starts.get(acc, graph.roles_leading_to(duty)),
                               accounts.direct.get(acc), duty)
 
 

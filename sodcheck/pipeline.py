@@ -3,6 +3,7 @@ the results. The CLI and the web page both call ``run``."""
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
@@ -151,14 +152,21 @@ def _by_folder(report: Report, data: PermissionData | None) -> dict:
 
 def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progress | None = None) -> Report:
     progress = progress or (lambda stage: None)
-    progress("rules")
-    ruleset = ruleset or load_ruleset(request.rules)
-    perms = None
-    if request.perms:
-        progress("permissions")
-        perms = load_permissions(request.perms)
-    elif request.grants or request.revokes:
+    if (request.grants or request.revokes) and not request.perms:
         raise SodcheckError(Text("--grant/--revoke 需要同时给出 --perms", "--grant/--revoke need --perms"))
+    progress("rules")
+    # Exports are read in a second thread while the rules load: pyarrow parses CSV without
+    # holding the interpreter, so the two overlap on a two-core machine.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(load_permissions, request.perms) if request.perms else None
+        try:
+            ruleset = ruleset or load_ruleset(request.rules)
+        finally:
+            if reading is not None:
+                progress("permissions")
+                perms = reading.result()   # waits; a reading error surfaces here
+            else:
+                perms = None
     roles = None
     if request.roles:
         progress("role configuration")

@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .model import RuleInfo, SodcheckError, Text
@@ -300,11 +299,8 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
          for d in duties.values()],
         post_patterns,
         [PermissionPattern(e.duty, tuple(e.codes), tuple(e.names), user) for _, _, e, user in perms])
-    try:
-        cycle = nx.find_cycle(taxonomy.graph)
-    except nx.NetworkXNoCycle:
-        cycle = None
+    cycle = taxonomy.cycle()
     if cycle:
-        names = " → ".join(edge[0] for edge in cycle)
+        names = " → ".join(reversed(cycle))
         raise SodcheckError(Text(f"职责层级有环：{names}", f"the duty hierarchy has a cycle: {names}"))
     return Ruleset(taxonomy, tuple(rules.values()), tuple(str(p) for p, _ in files))

@@ -8,11 +8,11 @@ matched, so that a specific pattern (内控稽核 → internal_control) keeps a 
 from __future__ import annotations
 
 import fnmatch
+import graphlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
-import networkx as nx
 
 from .model import Text
 from .text import compact
@@ -59,6 +59,17 @@ class PermissionPattern:
         return next((g for g, rx in self._compiled[1] if rx.match(name)), None)
 
 
+def _reach(start: str, edges: dict[str, list[str]]) -> frozenset[str]:
+    """start and everything reachable from it (the hierarchy is small; a set keeps cycles safe)."""
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return frozenset(seen)
+
+
 @dataclass(frozen=True)
 class Match:
     duty: str
@@ -70,11 +81,10 @@ class Taxonomy:
     def __init__(self, duties: list[Duty], post_patterns: list[PostPattern],
                  permission_patterns: list[PermissionPattern]):
         self.duties = {d.id: d for d in duties}
-        self.graph = nx.DiGraph()
-        self.graph.add_nodes_from(self.duties)
+        self.children: dict[str, list[str]] = {d: [] for d in self.duties}
         for duty in duties:
             for parent in duty.parents:
-                self.graph.add_edge(parent, duty.id)
+                self.children.setdefault(parent, []).append(duty.id)
         self.post_patterns = sorted(post_patterns, key=lambda p: (-p.priority, p.order))
         self.permission_patterns = permission_patterns
         self._classified: dict[str, tuple[Match, ...]] = {}
@@ -91,13 +101,23 @@ class Taxonomy:
         """The duty and every duty over it: what holding it implies."""
         return self._above[duty]
 
+    def cycle(self) -> list[str] | None:
+        """Duties that include themselves through their parents, in order; None for a DAG."""
+        sorter = graphlib.TopologicalSorter({d: self.duties[d].parents for d in self.duties})
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as exc:
+            return list(exc.args[1])
+        return None
+
     @cached_property
     def _below(self) -> dict[str, frozenset[str]]:
-        return {d: frozenset(nx.descendants(self.graph, d) | {d}) for d in self.graph}
+        return {d: _reach(d, self.children) for d in self.duties}
 
     @cached_property
     def _above(self) -> dict[str, frozenset[str]]:
-        return {d: frozenset(nx.ancestors(self.graph, d) | {d}) for d in self.graph}
+        parents = {d: [p for p in duty.parents if p in self.duties] for d, duty in self.duties.items()}
+        return {d: _reach(d, parents) for d in self.duties}
 
     @cached_property
     def high_risk(self) -> frozenset[str]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
 import yaml
@@ -276,6 +275,8 @@ def _at(config: RoleConfig, role: str, **extra) -> Evidence:
 
 
 def _cycle_problems(config: RoleConfig, graph) -> list[Problem]:
+    import networkx as nx  # only when there is a cycle to explain
+
     problems = []
     for members in graph.cycles:
         members = sorted(members)
