@@ -193,3 +193,11 @@ def test_output_is_stable_whatever_the_row_order(tmp_path):
         doc = json.loads(run_cli("check", "--staff", str(path), "--format", "json", "--as-of", "2019-06-30")[1])
         outputs.append([(v["rule_id"], v["subject"]["name"]) for v in doc["violations"]])
     assert outputs[0] == outputs[1]
+
+
+def test_duty_hierarchy_cycle_is_an_error(tmp_path):
+    rules = tmp_path / "loop.yaml"
+    rules.write_text("duties:\n  - {id: a, parent: b, label: {zh: 甲, en: a}}\n"
+                     "  - {id: b, parent: a, label: {zh: 乙, en: b}}\n", encoding="utf-8")
+    code, _, err = run_cli("rules", "validate", str(rules))
+    assert code == 2 and "cycle" in err and "a" in err and "b" in err

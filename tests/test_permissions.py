@@ -667,3 +667,15 @@ def test_account_duties_are_the_union_over_reachable_roles(oracle_ruleset, graph
     cyclic = [sorted(c) for c in nx.strongly_connected_components(nx.DiGraph(includes)) if len(c) > 1]
     cyclic += [[a] for a, b in includes if a == b]
     assert sorted(built.cycles) == sorted([[roles[i] for i in c] for c in cyclic])
+
+
+def test_an_unknown_account_status_is_a_warning_and_counts_as_active(tmp_path):
+    folder = tmp_path / "export"
+    write_csv(folder / "accounts.csv", [["account", "name", "status"], ["u1", "甲", "正常"], ["u2", "乙", "待审"],
+                                        ["u3", "丙", "停用"]])
+    write_csv(folder / "links.csv", [["account", "role"], ["u1", "R"], ["u2", "R"], ["u3", "R"]])
+    write_csv(folder / "grants.csv", [["role", "permission"], ["R", "P"]])
+    report = run(CheckRequest(perms=[str(folder)]))
+    [warning] = [w for w in report.warnings if w.code == "STATUS-UNKNOWN"]
+    assert (Path(warning.file).name, warning.row) == ("accounts.csv", 3) and "u2" in warning.message.en
+    assert report.stat("accounts_active") == 2 and report.stat("accounts_disabled_skipped") == 1
