@@ -59,6 +59,11 @@ def write_output(data: str | bytes, output: str | None) -> None:
                             file=output) from None
 
 
+# The stages pipeline.run reports, in the order a run goes through them.
+STAGES = ("rules", "permissions", "staffing", "role configuration", "role graph", "accounts", "checking",
+          "what-if")
+
+
 @contextmanager
 def progress_bar():
     """Stages of a long run on stderr; silent when stderr is not a terminal."""
@@ -66,12 +71,16 @@ def progress_bar():
         yield lambda stage: None
         return
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("sodcheck", total=None)
-        yield lambda stage: bar.update(task, description=f"sodcheck: {stage}")
+        task = bar.add_task("sodcheck", total=len(STAGES))
+
+        def advance(stage: str) -> None:
+            done = STAGES.index(stage) if stage in STAGES else bar.tasks[0].completed
+            bar.update(task, description=f"sodcheck: {stage}", completed=max(done, bar.tasks[0].completed))
+        yield advance
 
 
 def refuse_terminal(fmt: str | None, output: str | None, lang: str) -> None:
