@@ -108,6 +108,11 @@ MAX_WIDTH = 60
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+# Points per wrapped line: CJK glyphs stand taller than Latin ones in Excel's and LibreOffice's
+# default fonts, and 15 points (the Latin default) clips the second line of Chinese text.
+LINE_HEIGHT = 18
+
+
 def fill(colour: str) -> PatternFill:
     return PatternFill("solid", fgColor=colour)
 
@@ -191,7 +196,7 @@ def _fit_rows(ws, first: int, last: int, widths: dict[int, int]) -> None:
             lines = max(lines, sum(max(1, -(-text_width(line) // room))
                                    for line in str(value).split("\n")))
         if lines > 1:
-            ws.row_dimensions[r].height = 15 * lines + 2
+            ws.row_dimensions[r].height = LINE_HEIGHT * lines + 4
 
 
 def _finish_list(ws, columns: int, rows: int, widths: dict[int, int], caps: dict[int, int],
@@ -532,7 +537,7 @@ def _summary(ws, report: Report, lang: str, problems: list[tuple[str, str]], has
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=5)
         lines = sum(1 + text_width(line) // 80 for line in str(value).split("\n"))
         if lines > 1:
-            ws.row_dimensions[row].height = 15 * lines + 2
+            ws.row_dimensions[row].height = LINE_HEIGHT * lines + 4
         row += 1
 
     def heading(text: str) -> None:
