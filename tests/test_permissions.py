@@ -29,7 +29,7 @@ from sodcheck.model import Report, SodcheckError, Violation
 from sodcheck.pipeline import CheckRequest, run
 from sodcheck.ruleset import load_ruleset
 
-from .conftest import MAKER_CHECKER, write_csv
+from .conftest import MAKER_CHECKER, run_cli, write_csv
 
 AS_OF = date(2024, 6, 30)
 
@@ -679,3 +679,23 @@ def test_an_unknown_account_status_is_a_warning_and_counts_as_active(tmp_path):
     [warning] = [w for w in report.warnings if w.code == "STATUS-UNKNOWN"]
     assert (Path(warning.file).name, warning.row) == ("accounts.csv", 3) and "u2" in warning.message.en
     assert report.stat("accounts_active") == 2 and report.stat("accounts_disabled_skipped") == 1
+
+
+def test_a_quote_never_closed_is_an_error_not_a_swallowed_file(tmp_path):
+    path = tmp_path / "grants.csv"
+    path.write_text('role,permission\nR1,"P1\nR2,P2\nR3,P3\n', encoding="utf-8")
+    code, out, err = run_cli("check", "--perms", str(path))
+    assert code == 2 and "quote" in err and str(path) in err and "row 2" in err
+
+
+def test_a_quoted_line_break_keeps_later_rows_on_their_lines(tmp_path):
+    folder = tmp_path / "export"
+    (folder).mkdir()
+    (folder / "roles.csv").write_text('role,permission,permission_name\nR1,P1,"支付\n录入"\n\nR2,P2,出纳\n',
+                                      encoding="utf-8")
+    (folder / "links.csv").write_text("account,role\nu1,R2\nu1,R9\n", encoding="utf-8")
+    report = run(CheckRequest(perms=[str(folder)], rules=[]))
+    [undefined] = [w for w in report.warnings if w.code == "ROLE-UNDEFINED"]
+    assert undefined.row == 3                     # links.csv: R9 is on line 3
+    data = load_permissions([str(folder / "roles.csv")])
+    assert data.role_permissions["row"].to_pylist() == [2, 5]

@@ -114,20 +114,27 @@ def _utf8_payload(raw: bytes, display: str) -> bytes:
         return decode(raw, display).encode("utf-8")
 
 
-def _data_lines(payload: bytes, header_index: int, count: int) -> np.ndarray:
-    """The line number of each data row. pyarrow skips empty lines, so where the file has any,
-    rows are matched to the non-empty lines after the header (values hold no line breaks)."""
+def _data_lines(payload: bytes, header_index: int, count: int, delimiter: str, display: str) -> np.ndarray:
+    """The line number of each data row. Usually one line per row, which a byte count confirms.
+    Otherwise (blank lines, which pyarrow skips, or a quoted value holding a line break) the file
+    is walked with the csv module, which also catches a quote that is never closed: pyarrow would
+    read the rest of the file into that one value."""
     first = header_index + 2
     lines = payload.count(b"\n") + (0 if payload.endswith(b"\n") else 1)
-    if lines - first + 1 == count:   # one line per row: no blank lines anywhere (a cheap count)
+    if lines - first + 1 == count:
         return np.arange(first, first + count)
-    raw = np.frombuffer(payload, dtype=np.uint8)
-    breaks = np.flatnonzero(raw == 10)
-    starts, ends = np.r_[0, breaks + 1], np.r_[breaks, len(raw)]
-    length = ends - starts
-    empty = (length == 0) | ((length == 1) & (raw[np.minimum(starts, len(raw) - 1)] == 13))
-    numbers = np.flatnonzero(~empty) + 1
-    return numbers[numbers >= first][:count]
+    reader = csv.reader(io.StringIO(payload.decode("utf-8"), newline=""), delimiter=delimiter, strict=True)
+    numbers, line = [], 1
+    try:
+        for index, record in enumerate(reader):
+            if index > header_index and any(field.strip() for field in record):
+                numbers.append(line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise SodcheckError(Text(f"CSV 无法解析（引号未闭合？）：{exc}",
+                                 f"CSV does not parse (a quote not closed?): {exc}"),
+                            file=display, row=line) from None
+    return np.asarray(numbers[:count], dtype=np.int64)
 
 
 def _read_csv(path: Path, display: str) -> tuple[pa.Table, dict[str, int], int, np.ndarray]:
@@ -156,7 +163,8 @@ def _read_csv(path: Path, display: str) -> tuple[pa.Table, dict[str, int], int, 
         line = _locate_csv_error(payload.decode("utf-8"), header_index, len(header), delimiter)
         raise SodcheckError(Text(f"CSV 无法解析：{exc}", f"CSV does not parse: {exc}"),
                             file=display, row=line) from None
-    return table, found, header_index + 1, _data_lines(payload, header_index, table.num_rows)
+    return table, found, header_index + 1, _data_lines(payload, header_index, table.num_rows, delimiter,
+                                                       display)
 
 
 def _read_excel(path: Path, display: str, warnings: list[DataWarning] | None = None
