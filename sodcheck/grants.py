@@ -107,6 +107,8 @@ def classify_permissions(taxonomy: Taxonomy, columns: dict[str, int], codes: lis
     for j, entry in enumerate(entries):
         hits[:, j] = code_index.match(entry.codes) | \
             _match_any(name_array, tuple(compact(g) for g in entry.names))
+        if entry.unless:
+            hits[:, j] &= ~_match_any(name_array, tuple(compact(g) for g in entry.unless))
     user = np.array([e.user for e in entries], dtype=bool)
     user_hit = hits[:, user].any(axis=1) if user.any() else np.zeros(len(codes), dtype=bool)
     chosen = hits & np.where(user_hit[:, None], user[None, :], ~user[None, :])

@@ -69,6 +69,7 @@ class PermissionDuty(Strict):
     duty: str
     codes: list[str] = []
     names: list[str] = []
+    unless: list[str] = []      # name globs this entry never maps: 待遇发放查询 is no payment
     note: str | None = None
 
     @model_validator(mode="after")
@@ -298,7 +299,8 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
         [Duty(d.id, d.label.text(), d.parents, d.high_risk, d.description.text() if d.description else None)
          for d in duties.values()],
         post_patterns,
-        [PermissionPattern(e.duty, tuple(e.codes), tuple(e.names), user) for _, _, e, user in perms])
+        [PermissionPattern(e.duty, tuple(e.codes), tuple(e.names), user, tuple(e.unless))
+         for _, _, e, user in perms])
     cycle = taxonomy.cycle()
     if cycle:
         names = " → ".join(reversed(cycle))

@@ -45,6 +45,7 @@ class PermissionPattern:
     codes: tuple[str, ...]
     names: tuple[str, ...]
     user: bool
+    unless: tuple[str, ...] = ()
 
     @cached_property
     def _compiled(self) -> tuple[list[tuple[str, re.Pattern]], list[tuple[str, re.Pattern]]]:

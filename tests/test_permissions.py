@@ -699,3 +699,14 @@ def test_a_quoted_line_break_keeps_later_rows_on_their_lines(tmp_path):
     assert undefined.row == 3                     # links.csv: R9 is on line 3
     data = load_permissions([str(folder / "roles.csv")])
     assert data.role_permissions["row"].to_pylist() == [2, 5]
+
+
+def test_unless_keeps_look_only_functions_out_of_a_duty(tmp_path):
+    folder = tmp_path / "export"
+    write_csv(folder / "perms.csv", [["role", "permission", "permission_name"], ["R", "P1", "待遇发放查询"],
+                                     ["R", "P2", "待遇发放"], ["Q", "P3", "资金支付查询"]])
+    rules = tmp_path / "mine.yaml"
+    rules.write_text('permission_duties:\n  - {duty: cashier, names: ["资金支付*"], unless: ["*查询"]}\n',
+                     encoding="utf-8")
+    report = run(CheckRequest(perms=[str(folder)], rules=[str(rules)]))
+    assert set(report.stat("unmapped_permissions")) == {"P1", "P3"}
