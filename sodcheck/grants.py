@@ -20,10 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import arrow
-from .holders import HolderTable, duty_columns
+from .holders import HolderTable, duty_columns, expand_up
 from .loaders.permissions import PermissionData, status_active
 from .model import DataWarning, Evidence, Subject, Text
-from .taxonomy import Taxonomy
+from .taxonomy import Taxonomy, glob_regex
 from .text import compact
 
 MAX_PATHS = 3
@@ -31,31 +31,6 @@ MAX_PATHS = 3
 # because evidence is sorted and the same finding also holds rows of real files; empty is what
 # every writer already treats as "no file" (no SARIF location, no link).
 WHAT_IF_FILE = ""
-
-
-def glob_regex(glob: str) -> str:
-    """An fnmatch glob as an anchored RE2 pattern (pyarrow's regex engine)."""
-    out, i = [], 0
-    while i < len(glob):
-        ch = glob[i]
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch == "[":
-            end = glob.find("]", i + 2 if glob[i + 1:i + 2] in ("!", "]") else i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = glob[i + 1:end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
-                i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return "^(?:" + "".join(out) + ")$"
 
 
 def _match_any(values: pa.Array, globs: tuple[str, ...]) -> np.ndarray:
@@ -116,16 +91,6 @@ def classify_permissions(taxonomy: Taxonomy, columns: dict[str, int], codes: lis
     for j, entry in enumerate(entries):
         direct[:, columns[entry.duty]] |= chosen[:, j]
     return direct, chosen
-
-
-def expand_up(taxonomy: Taxonomy, columns: dict[str, int], direct: np.ndarray) -> np.ndarray:
-    """Holding a duty means holding every duty above it too (column-wise OR; no matrix product)."""
-    held = direct.copy()
-    for duty, col in columns.items():
-        for above in taxonomy.above(duty):
-            if above != duty:
-                held[:, columns[above]] |= direct[:, col]
-    return held
 
 
 def _pack(matrix: np.ndarray) -> np.ndarray:
@@ -224,6 +189,7 @@ class GrantGraph:
     roles: list[str]
     permissions: list[str]
     perm_direct: np.ndarray            # permission x duty column, direct duties
+    perm_bits: np.ndarray              # the same expanded upwards and packed: what a grant carries
     perm_entries: np.ndarray           # permission x permission_duties entry that mapped it
     role_closure: np.ndarray           # role x packed duty bits, through includes
     includes: Includes
@@ -409,7 +375,8 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
                  f"role includes form a cycle: {chain}{group_en}; evaluated as the "
                  "union of the roles on the cycle")))
     role_perm_rows = Grouped(rp_role, rp_perm, arrow.ints(rp["file"]), arrow.ints(rp["row"]), len(roles))
-    return GrantGraph(data, taxonomy, columns, roles, permissions, perm_direct, perm_entries, closure, graph,
+    return GrantGraph(data, taxonomy, columns, roles, permissions, perm_direct, perm_bits, perm_entries,
+                      closure, graph,
                       role_perm_rows, include_rows, [[roles[i] for i in c] for c in cycles], defined,
                       arrow.remap(ar_roles, roles))
 
@@ -543,8 +510,7 @@ def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
     d_acc = arrow.positions(direct["account"], codes)
     d_perm = arrow.positions(direct["permission"], graph.permissions)
     if len(d_perm):
-        perm_bits = _pack(expand_up(graph.taxonomy, graph.columns, graph.perm_direct))
-        bits |= _or_groups(perm_bits[d_perm], d_acc, len(codes))
+        bits |= _or_groups(graph.perm_bits[d_perm], d_acc, len(codes))
 
     # Account details aligned with codes: where each code's row is in the account table, if any.
     where = np.full(len(codes), -1, dtype=np.int64)

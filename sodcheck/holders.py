@@ -57,13 +57,14 @@ def duty_columns(taxonomy: Taxonomy) -> dict[str, int]:
     return {d: i for i, d in enumerate(sorted(taxonomy.duties))}
 
 
-def upward(taxonomy: Taxonomy, columns: dict[str, int]) -> np.ndarray:
-    """cover[d, c]: holding duty d means holding column duty c (c is d or above it)."""
-    cover = np.zeros((len(columns), len(columns)), dtype=bool)
-    for duty, row in columns.items():
+def expand_up(taxonomy: Taxonomy, columns: dict[str, int], direct: np.ndarray) -> np.ndarray:
+    """Holding a duty means holding every duty above it too (column-wise OR; no matrix product)."""
+    held = direct.copy()
+    for duty, col in columns.items():
         for above in taxonomy.above(duty):
-            cover[row, columns[above]] = True
-    return cover
+            if above != duty:
+                held[:, columns[above]] |= direct[:, col]
+    return held
 
 
 def table_from_duty_maps(kind: str, subjects: list[Subject],
@@ -72,11 +73,11 @@ def table_from_duty_maps(kind: str, subjects: list[Subject],
     """A table for subjects whose direct duties and evidence are already known (people, roles in a
     configuration file): small inputs, where evidence can simply be kept."""
     columns = duty_columns(taxonomy)
-    cover = upward(taxonomy, columns)
-    held = np.zeros((len(subjects), len(columns)), dtype=bool)
+    direct = np.zeros((len(subjects), len(columns)), dtype=bool)
     for i, duties in enumerate(duty_maps):
         for duty in duties:
-            held[i] |= cover[columns[duty]]
+            direct[i, columns[duty]] = True
+    held = expand_up(taxonomy, columns, direct)
 
     def evidence(index: int, duty: str) -> list[Evidence]:
         below = taxonomy.below(duty)

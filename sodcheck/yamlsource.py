@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from .loaders.grid import decode, read_bytes
 from .model import SodcheckError, Text
 
 
@@ -38,23 +39,8 @@ class LocatedYaml:
 
 
 def read_text(path: str | Path) -> str:
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SodcheckError(Text("文件不存在", "file not found"), file=str(path)) from None
-    except IsADirectoryError:
-        raise SodcheckError(Text("这是一个文件夹，不是文件", "is a folder, not a file"),
-                            file=str(path)) from None
-    except OSError as exc:
-        raise SodcheckError(Text(f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}"),
-                            file=str(path)) from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise SodcheckError(Text("不是 UTF-8 或 GB18030 编码的文本", "not UTF-8 or GB18030 text"),
-                        file=str(path))
+    """A text file in UTF-8 (with or without BOM) or GB18030."""
+    return decode(read_bytes(Path(path)), str(path))
 
 
 def syntax_error(exc: yaml.YAMLError, file: str) -> SodcheckError:

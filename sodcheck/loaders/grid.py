@@ -47,17 +47,23 @@ def sniff(path: Path, head: bytes) -> str:
     return "text"
 
 
-def read_head(path: Path, size: int = 8192) -> bytes:
+def read_bytes(path: Path, display: str | None = None, size: int = -1) -> bytes:
+    """The file's bytes (the first size of them), or one clear error naming it."""
+    display = display or str(path)
     try:
-        with path.open("rb") as handle:
+        with Path(path).open("rb") as handle:
             return handle.read(size)
     except FileNotFoundError:
-        raise SodcheckError(Text("文件不存在", "file not found"), file=str(path)) from None
+        raise SodcheckError(Text("文件不存在", "file not found"), file=display) from None
     except IsADirectoryError:
-        raise SodcheckError(Text("这是一个文件夹", "is a folder"), file=str(path)) from None
+        raise SodcheckError(Text("这是一个文件夹，不是文件", "is a folder, not a file"), file=display) from None
     except OSError as exc:
         raise SodcheckError(Text(f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}"),
-                            file=str(path)) from None
+                            file=display) from None
+
+
+def read_head(path: Path, size: int = 8192) -> bytes:
+    return read_bytes(path, size=size)
 
 
 def decode(raw: bytes, file: str) -> str:
