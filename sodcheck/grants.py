@@ -478,7 +478,7 @@ class Accounts:
     direct: Grouped                   # account -> [(permission, file, row)]
 
 
-def _statuses(status: pa.ChunkedArray, columns: "AccountColumns", codes: list[str], data: PermissionData,
+def _statuses(status: pa.ChunkedArray, columns: AccountColumns, codes: list[str], data: PermissionData,
               warnings: list[DataWarning]) -> np.ndarray:
     """Active unless the status says disabled; an unknown status is a warning and counts as active.
     A column of 100,000 statuses holds a handful of distinct words: judge each word once."""

@@ -43,11 +43,11 @@ class SodcheckError(Exception):
         if self.sheet:
             where.append(("工作表 " if lang == "zh" else "sheet ") + self.sheet)
         if self.row is not None:
-            where.append((f"第 {self.row} 行" if lang == "zh" else f"row {self.row}"))
+            where.append(f"第 {self.row} 行" if lang == "zh" else f"row {self.row}")
         if self.line is not None:
-            where.append((f"第 {self.line} 行" if lang == "zh" else f"line {self.line}"))
+            where.append(f"第 {self.line} 行" if lang == "zh" else f"line {self.line}")
         if self.column:
-            where.append((f"{self.column} 列" if lang == "zh" else f"column {self.column}"))
+            where.append(f"{self.column} 列" if lang == "zh" else f"column {self.column}")
         prefix = ", ".join(where)
         return f"{prefix}: {self.text.get(lang)}" if prefix else self.text.get(lang)
 
@@ -114,6 +114,13 @@ class Evidence:
     more_paths: int = 0
     line: int | None = None
     start: date | None = None
+    # A step of a business in an operation log: which business, the step as written, its kind
+    # (accept, review, ...), who did it and when (ISO text, local time).
+    biz_id: str | None = None
+    step: str | None = None
+    step_kind: str | None = None
+    operator: str | None = None
+    time: str | None = None
     # Where the start date and staff type of this row are, for warnings; not part of the output.
     start_column: str | None = field(default=None, compare=False)
     staff_column: str | None = field(default=None, compare=False)
@@ -131,15 +138,22 @@ class Evidence:
             doc["line"] = self.line
         if self.start is not None:
             doc["start"] = self.start.isoformat()
+        for key in ("biz_id", "step", "operator", "time"):
+            if getattr(self, key) is not None:
+                doc[key] = getattr(self, key)
+        if self.step_kind is not None:
+            doc["kind"] = self.step_kind
         return doc
 
 
 @dataclass(frozen=True, order=True)
 class Subject:
-    kind: Literal["person", "unit", "account", "role", "permission"]
+    kind: Literal["person", "unit", "account", "role", "permission", "business"]
     name: str
     unit: str | None = None
     id: str | None = None
+    # The business system an account belongs to (an account is a code within one system).
+    system: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,17 @@ the results. The CLI and the web page both call ``run``."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .baseline import apply_baseline, load_baseline
 from . import arrow
+from .baseline import apply_baseline, load_baseline
 from .engine import Inputs, evaluate
 from .grants import account_duties, account_table, build_accounts, build_graph, role_table
 from .linking import link_accounts

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-
 from .model import Text
 from .text import compact
 

@@ -7,8 +7,19 @@ import json
 
 import pytest
 
-from .conftest import (HEADER, REPO, SAMPLE, SAMPLE_CSV, SAMPLE_VIOLATIONS, check_json, pairs, run_cli,
-                       write_csv, write_xlsx)
+from .conftest import (
+    HEADER,
+    REPO,
+    SAMPLE,
+    SAMPLE_CSV,
+    SAMPLE_VIOLATIONS,
+    check_json,
+    pairs,
+    run_cli,
+    write_csv,
+    write_xlsx,
+)
+
 
 @pytest.mark.parametrize("sample", [SAMPLE, SAMPLE_CSV], ids=["xlsx", "csv"])
 def test_sample_data_gives_every_kind_of_violation(sample):

@@ -1,7 +1,8 @@
 from datetime import date, datetime
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sodcheck.loaders.dates import add_years, parse_cell
 

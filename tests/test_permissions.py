@@ -279,7 +279,7 @@ def test_tab_and_semicolon_separated_exports_and_a_title_line(tmp_path):
 
 def test_rows_are_line_numbers_even_with_blank_lines(tmp_path):
     (tmp_path / "flat.csv").write_bytes(
-        "account,permission,permission_name\r\n\r\nk,YW_DJ,参保登记\r\n\r\n\r\nk,XT_QX,用户权限分配\r\n".encode("utf-8"))
+        "account,permission,permission_name\r\n\r\nk,YW_DJ,参保登记\r\n\r\n\r\nk,XT_QX,用户权限分配\r\n".encode())
     report = check(tmp_path / "flat.csv")
     assert grant_paths(one(report, "SOD-BIZ-IT", "k")) == {
         ("flat.csv", 3, ("account:k", "permission:YW_DJ"), 0),

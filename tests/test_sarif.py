@@ -189,4 +189,4 @@ def test_sarif_output_beside_another_format(inputs):
 
 
 def test_schema_path_is_the_shared_one():
-    assert SCHEMA == REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+    assert REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json" == SCHEMA

@@ -12,8 +12,7 @@ from sodcheck.cli import cli
 from sodcheck.loaders.staffing import ID_CHECK, ID_WEIGHTS, check_id, staff_status
 from sodcheck.pipeline import CheckRequest, run
 from sodcheck.ruleset import load_ruleset
-from sodcheck.template import (COLUMNS, COMMON_POSTS, EXAMPLE_ID, FIRST_ROW, STAFF_TYPES, WORDS,
-                               render_template)
+from sodcheck.template import COLUMNS, COMMON_POSTS, EXAMPLE_ID, FIRST_ROW, STAFF_TYPES, WORDS, render_template
 
 AS_OF = date(2024, 6, 30)
 CANONICAL = ["序号", "单位", "科室", "姓名", "身份证号码", "人员身份", "岗位", "岗位职责", "保管物品",

@@ -39,9 +39,10 @@ def check_zip(path: Path, display: str) -> None:
 
 
 def _check_xml(data: bytes, member: str, display: str) -> None:
+    from xml.etree.ElementTree import ParseError
+
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
-    from xml.etree.ElementTree import ParseError
 
     try:
         fromstring(data)

@@ -17,7 +17,8 @@ from html import escape
 from .. import __version__
 from ..model import SEVERITY_RANK, Evidence, Report, Violation
 from .text import assessment_rows, evidence_line, evidence_text, location, subject_id
-from .xlsx import SEVERITIES, WORDS as SHEET_WORDS, status_text, text_width
+from .xlsx import SEVERITIES, status_text, text_width
+from .xlsx import WORDS as SHEET_WORDS
 
 WORDS = {
     "zh": {**SHEET_WORDS["zh"],

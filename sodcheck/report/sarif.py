@@ -14,8 +14,7 @@ from collections import Counter
 
 from .. import __version__
 from ..model import Report, RuleInfo, Violation
-from .locate import (Place, artifact_uri, evidence_place, finding_text, fingerprint, place, warning_place,
-                     with_place)
+from .locate import Place, artifact_uri, evidence_place, finding_text, fingerprint, place, warning_place, with_place
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"high": "8.0", "medium": "5.0", "low": "3.0"}
