@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .model import RuleInfo, SodcheckError, Text
+from .ops.config import OpsCalendar, OpsClass, OpsConfig, OpsStep
 from .taxonomy import Duty, PermissionPattern, PostPattern, Taxonomy
 from .yamlsource import LocatedYaml, load_yaml
 
@@ -127,6 +128,10 @@ class RuleFile(Strict):
     post_duties: list[PostDuty] = []
     permission_duties: list[PermissionDuty] = []
     rules: list[dict] = []
+    # Operation logs: step kinds, business classes, holidays (docs/ops.md).
+    ops_steps: list[OpsStep] = []
+    ops_classes: list[OpsClass] = []
+    ops_calendar: OpsCalendar | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class Ruleset:
     taxonomy: Taxonomy
     rules: tuple[RuleBase, ...]
     files: tuple[str, ...]
+    ops: OpsConfig = field(default_factory=OpsConfig)
 
     @property
     def enabled(self) -> tuple[RuleBase, ...]:
@@ -247,8 +253,10 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
     perms: list[tuple[LocatedYaml, int, PermissionDuty, bool]] = []
     rules: dict[str, RuleBase] = {}
     rule_docs: dict[str, tuple[LocatedYaml, int]] = {}
+    ops = OpsConfig()
     for path, is_user in files:
         doc, parsed, file_rules = parse_file(path)
+        ops = ops.merged(parsed.ops_steps, parsed.ops_classes, parsed.ops_calendar, is_user)
         for i, duty in enumerate(parsed.duties):
             if duty.id in duties and duties[duty.id] != duty:
                 raise _error(doc, ("duties", i, "id"), f"duty {duty.id!r} is already defined")
@@ -305,4 +313,4 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
     if cycle:
         names = " → ".join(reversed(cycle))
         raise SodcheckError(Text(f"职责层级有环：{names}", f"the duty hierarchy has a cycle: {names}"))
-    return Ruleset(taxonomy, tuple(rules.values()), tuple(str(p) for p, _ in files))
+    return Ruleset(taxonomy, tuple(rules.values()), tuple(str(p) for p, _ in files), ops)

@@ -1,0 +1,48 @@
+"""ops_review_levels: a completed business (a step of kind approve, pay or complete) had as many
+distinct review levels (review, recheck, approve) as its class needs: important businesses three
+(三级审核), general ones two (二级审核). Businesses still in progress are not judged.
+
+    - id: OPS-REVIEW-LEVELS
+      kind: ops_review_levels
+
+passes: 受理, 初审, 复核, 审批, 发放 of a 退休人员待遇支付 (important, three levels)
+fails:  受理, 业务审核, 终审, 支付, 归档 of a 医疗保险关系转出 (important, two levels)
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from ..model import Text
+from ..ops.config import COMPLETING_KINDS, REVIEW_KINDS
+from ..ops.findings import business_subject, flag_kinds, kinds_text, report, steps
+from ..ruleset import RuleBase
+from .base import Context, Findings
+
+APPLIES_TO = ("business",)
+NEEDS = ("ops",)
+
+
+class Rule(RuleBase):
+    kind: Literal["ops_review_levels"]
+
+
+def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    log = ctx.ops
+    if log is None:
+        return
+    s = steps(log)
+    per = s.group_by("biz_id").agg(
+        completed=s.kind.isin(COMPLETING_KINDS).any(),
+        levels=s.kind.cases(*((k, k) for k in REVIEW_KINDS)).nunique(),
+        required=s.levels.max(), unit=s.unit.min(), biz_type=s.biz_type.min(),
+        **{f"has_{k}": (s.kind == k).any() for k in REVIEW_KINDS})
+    hits = per.filter(per.completed & (per.levels < per.required))
+
+    def detail(row: dict) -> Text:
+        present = flag_kinds(row, REVIEW_KINDS)
+        held = kinds_text(present) if present else Text("无", "none")
+        return Text(f"{row['biz_type'] or '业务'}需 {row['required']} 级审核，实有 {row['levels']} 级：{held.zh}",
+                    f"{row['biz_type'] or 'the business'} needs {row['required']} review levels, had "
+                    f"{row['levels']}: {held.en}")
+
+    out.violations += report(rule, log, hits, s, "biz_id", business_subject, detail)

@@ -1,0 +1,52 @@
+"""ops_same_operator: within one business, no operator performs two different kinds among
+accept, review, recheck, approve and pay (自己受理自己审核, 初审复审同一人, 审核人自己发放).
+Repeating one kind (初审 again after a return) is not a finding.
+
+    - id: OPS-SAME-OPERATOR
+      kind: ops_same_operator
+
+passes: qt002 受理, cs000 审核, fs002 复核 of one business
+fails:  qt002 受理 and qt002 审核 of one business
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from ..model import Text
+from ..ops.config import HANDLING_KINDS
+from ..ops.findings import business_subject, flag_kinds, kinds_text, report, steps
+from ..ruleset import RuleBase
+from .base import Context, Findings
+
+APPLIES_TO = ("business",)
+NEEDS = ("ops",)
+
+
+class Rule(RuleBase):
+    kind: Literal["ops_same_operator"]
+
+
+def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    log = ctx.ops
+    if log is None:
+        return
+    s = steps(log)
+    handled = s.filter(s.kind.isin(HANDLING_KINDS) & s.operator.notnull())
+    pairs = handled.group_by("biz_id", "operator").agg(
+        kinds=handled.kind.nunique(), unit=handled.unit.min(),
+        **{f"has_{k}": (handled.kind == k).any() for k in HANDLING_KINDS})
+    pairs = pairs.filter(pairs.kinds >= 2)
+    # One finding per business, naming every operator who did more than one kind of step in it.
+    who = {}
+    for row in pairs.to_pyarrow().to_pylist():
+        who.setdefault(row["biz_id"], []).append(row)
+    hits = pairs.group_by("biz_id").agg(unit=pairs.unit.min())
+    focus = handled.semi_join(pairs.select("biz_id", "operator"), ["biz_id", "operator"])
+
+    def detail(row: dict) -> Text:
+        parts = [(log.describe(r["operator"]), kinds_text(flag_kinds(r, HANDLING_KINDS)))
+                 for r in sorted(who[row["biz_id"]], key=lambda r: r["operator"])]
+        return Text("；".join(f"{name} 办理了 {kinds.zh}" for name, kinds in parts),
+                    "; ".join(f"{name} performed {kinds.en}" for name, kinds in parts))
+
+    out.violations += report(rule, log, hits, focus, "biz_id", business_subject, detail)

@@ -1,0 +1,308 @@
+"""The operation log as one normalised Ibis table on an embedded DuckDB.
+
+Every file becomes the same columns (biz_id, biz_type, step, kind, operator, operator_name, unit,
+person_id, time, levels, file, row), with times parsed into timestamps here, once, so that the
+checks only use portable Ibis operations on typed columns. Rows missing a key value or with a time
+that cannot be read are skipped with a warning; nothing loops over rows in Python: only counts,
+the first bad rows and the distinct step texts and business types come back.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..loaders.ops import WIDE_STEPS, OpsSource, read_sources
+from ..model import DataWarning, SodcheckError, Text
+from .config import OpsConfig
+
+# 2024-03-05 09:12:33, 2024/3/5 9:12, 2024年3月5日 9时12分33秒, 2024.03.05 09:12:33.000
+_SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：时](\d{1,2})"
+              r"(?:[:：分](\d{1,2}))?秒?(?:\.\d+)?$")
+# 20240305091233, 202403050912
+_COMPACT = r"^(\d{4})(\d{2})(\d{2})[ T]?(\d{2})(\d{2})(\d{2})?$"
+_CANONICAL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+WARNED_ROWS = 50        # skipped rows named one by one per file and reason; the rest are counted
+COLUMNS = ("biz_id", "biz_type", "step", "fixed_kind", "operator", "operator_name", "unit", "person_id",
+           "time", "time_raw", "file", "row")
+PROBLEMS = {
+    "biz_id": Text("缺少业务流水号", "no business id"),
+    "step": Text("缺少环节", "no step"),
+    "operator": Text("缺少操作员", "no operator"),
+    "time_missing": Text("缺少操作时间", "no time"),
+    "time": Text("操作时间“{raw}”无法识别（应如 2024-03-05 09:12:33）",
+                 "time {raw!r} cannot be read (write e.g. 2024-03-05 09:12:33)"),
+}
+
+
+@dataclass
+class OperatorInfo:
+    """Who an operator account is: from the permission export's account row, the person it links
+    to in the staffing input, or the log's own operator-name column."""
+
+    name: str | None = None
+    person: str | None = None           # the linked person's name in the staffing input
+    id_number: str | None = None
+    unit: str | None = None
+    known: bool = False                 # an account of the permission export
+
+
+@dataclass
+class OpsLog:
+    """The loaded log. ``steps`` is a table in ``con``; checks read it and return only findings."""
+
+    con: Any
+    steps: Any
+    files: list[str]
+    config: OpsConfig
+    latest: datetime | None
+    warnings: list[DataWarning] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    # Set when --perms (and --staff) were given: operator code -> who it is.
+    operators: dict[str, OperatorInfo] = field(default_factory=dict)
+    accounts_given: bool = False
+    _cleanup: Any = None
+
+    def describe(self, operator: str | None) -> str:
+        """An operator as a report names it: the code, and the person's name when known."""
+        if operator is None:
+            return ""
+        info = self.operators.get(operator)
+        name = info and (info.person or info.name)
+        return f"{operator}（{name}）" if name else operator
+
+    def directory(self) -> Any:
+        """The operators with an id number, as a table to join: operator, id_upper."""
+        import ibis
+
+        rows = [(code, info.id_number.strip().upper()) for code, info in sorted(self.operators.items())
+                if info.id_number and info.id_number.strip()]
+        return ibis.memtable({"operator": [r[0] for r in rows], "id_upper": [r[1] for r in rows]},
+                             schema={"operator": "string", "id_upper": "string"})
+
+    def account_codes(self) -> Any:
+        import ibis
+
+        codes = sorted(code for code, info in self.operators.items() if info.known)
+        return ibis.memtable({"operator": codes}, schema={"operator": "string"})
+
+    def close(self) -> None:
+        try:
+            self.con.disconnect()
+        finally:
+            if self._cleanup is not None:
+                self._cleanup.cleanup()
+
+
+def connect(memory_limit: str | None, threads: int | None, spill: Path) -> Any:
+    import ibis
+
+    con = ibis.duckdb.connect()
+    raw = con.con
+    try:
+        if memory_limit:
+            raw.execute("SET memory_limit = ?", [memory_limit])
+        if threads:
+            raw.execute(f"SET threads = {int(threads)}")
+        raw.execute("SET temp_directory = ?", [str(spill)])
+        raw.execute("SET preserve_insertion_order = false")
+    except Exception as exc:  # duckdb's own error for a bad setting: say which
+        raise SodcheckError(Text(f"DuckDB 设置无效：{exc}", f"invalid DuckDB setting: {exc}")) from None
+    return con
+
+
+def _text(column: Any) -> Any:
+    return column.cast("string").strip().nullif("")
+
+
+def parse_time(column: Any) -> Any:
+    """A timestamp from a datetime column or from text in the formats officers' systems write.
+    Components are validated before a timestamp is made (no engine-specific lenient parsing)."""
+    import ibis
+
+    kind = column.type()
+    if kind.is_timestamp():
+        return column.cast("timestamp")
+    if kind.is_date():
+        return column.cast("timestamp")
+    text = column.cast("string").strip()
+    canonical = text.re_search(_CANONICAL)
+    separated = text.re_search(_SEPARATED)
+
+    def part(index: int) -> Any:
+        value = ibis.ifelse(separated, text.re_extract(_SEPARATED, index), text.re_extract(_COMPACT, index))
+        return value.nullif("").cast("int32")
+
+    year, month, day, hour, minute = (part(i) for i in range(1, 6))
+    second = part(6).fill_null(0)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_days = ibis.cases((month == 2, ibis.ifelse(leap, 29, 28)), (month.isin([4, 6, 9, 11]), 30), else_=31)
+    valid = (year.between(1900, 2100) & month.between(1, 12) & (day >= 1) & (day <= month_days)
+             & hour.between(0, 23) & minute.between(0, 59) & second.between(0, 59)).fill_null(False)
+    # Invalid rows get harmless components: an engine may evaluate both branches.
+    made = ibis.timestamp(ibis.ifelse(valid, year, 2000), ibis.ifelse(valid, month, 1),
+                          ibis.ifelse(valid, day, 1), ibis.ifelse(valid, hour, 0),
+                          ibis.ifelse(valid, minute, 0), ibis.ifelse(valid, second, 0))
+    fast = text.try_cast("timestamp")
+    return ibis.cases((canonical, fast), (valid, made), else_=ibis.null("timestamp"))
+
+
+def _raw(con: Any, source: OpsSource, index: int) -> tuple[Any, Any]:
+    """The source as an Ibis table and the expression of each row's number."""
+    if source.parquet is not None:
+        table = con.read_parquet(str(source.parquet), table_name=f"ops_src_{index}", file_row_number=True)
+    else:
+        table = con.create_table(f"ops_src_{index}", source.table, temp=True)
+    row = table[source.row_column] if source.row_column else table.file_row_number + source.first_row
+    return table, row
+
+
+def _frame(raw: Any, row: Any, source: OpsSource, index: int) -> list[Any]:
+    import ibis
+
+    fields = source.fields
+
+    def text(name: str) -> Any:
+        return _text(raw[fields[name]]) if name in fields else ibis.null("string")
+
+    common = {"biz_id": text("biz_id"), "biz_type": text("biz_type"), "unit": text("unit"),
+              "person_id": text("person_id"), "file": ibis.literal(index, "int32"), "row": row.cast("int64")}
+    if source.layout == "long":
+        time_column = raw[fields["time"]]
+        return [raw.select(**common, step=text("step"), fixed_kind=ibis.null("string"),
+                           operator=text("operator"), operator_name=text("operator_name"),
+                           time=parse_time(time_column), time_raw=_text(time_column))]
+    frames = []
+    for kind, label, operators, _ in WIDE_STEPS:
+        if f"{kind}.time" not in fields or (operators and f"{kind}.operator" not in fields):
+            continue
+        time_column = raw[fields[f"{kind}.time"]]
+        operator = text(f"{kind}.operator") if operators else ibis.null("string")
+        frame = raw.select(**common, step=ibis.literal(label), fixed_kind=ibis.literal(kind), operator=operator,
+                           operator_name=ibis.null("string"), time=parse_time(time_column),
+                           time_raw=_text(time_column))
+        # An empty pair is a step not taken.
+        frames.append(frame.filter(frame.operator.notnull() | frame.time_raw.notnull()))
+    return frames
+
+
+def _problem(rows: Any) -> Any:
+    import ibis
+
+    needs_operator = rows.fixed_kind.isnull() | (rows.fixed_kind != "complete")
+    return ibis.cases(
+        (rows.biz_id.isnull(), "biz_id"),
+        (rows.step.isnull(), "step"),
+        (rows.operator.isnull() & needs_operator, "operator"),
+        (rows.time_raw.isnull(), "time_missing"),
+        (rows.time.isnull(), "time"),
+        else_=ibis.null("string"))
+
+
+def load_ops(paths: list[str], config: OpsConfig, memory_limit: str | None = None,
+             threads: int | None = None) -> OpsLog:
+    import ibis
+
+    # CSV copies and DuckDB's spill files live here; removed by OpsLog.close, or at exit.
+    scratch = tempfile.TemporaryDirectory(prefix="sodcheck-ops-", ignore_cleanup_errors=True)
+    try:
+        return _load(paths, config, memory_limit, threads, Path(scratch.name), scratch, ibis)
+    except BaseException:
+        scratch.cleanup()
+        raise
+
+
+def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLog:
+    warnings: list[DataWarning] = []
+    csv_dir = scratch / "csv"
+    csv_dir.mkdir()
+    sources = read_sources(paths, csv_dir, warnings)
+    con = connect(memory_limit, threads, scratch / "spill")
+    files = [s.display for s in sources]
+    frames = []
+    for index, source in enumerate(sources):
+        raw, row = _raw(con, source, index)
+        frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, index)]
+    union = frames[0] if len(frames) == 1 else ibis.union(*frames)
+    union = union.mutate(problem=_problem(union))
+    rows = con.create_table("ops_rows", union, temp=True)
+    _warn_skipped(rows, files, warnings)
+
+    valid = rows.filter(rows.problem.isnull())
+    steps_seen = valid.group_by("step").agg(count=valid.count(), file=valid.file.min(),
+                                           fixed=valid.fixed_kind.max()).to_pyarrow().to_pylist()
+    first_rows = _first_rows(valid, [s["step"] for s in steps_seen if s["fixed"] is None
+                                     and config.step_kind(s["step"]) is None])
+    kinds = {"step": [], "kind": []}
+    for entry in sorted(steps_seen, key=lambda s: s["step"]):
+        kind = entry["fixed"] or config.step_kind(entry["step"])
+        if kind is None:
+            file, row = first_rows.get(entry["step"], (entry["file"], None))
+            warnings.append(DataWarning("UNCLASSIFIED-STEP", files[file], None, row, None, Text(
+                f"环节“{entry['step']}”不对应任何环节类型（{entry['count']} 行），这些行未参与检查；"
+                "如需检查，请在规则文件的 ops_steps 中补充",
+                f"step {entry['step']!r} matches no step kind ({entry['count']} rows); those rows were not "
+                "checked. Add an ops_steps pattern to check them")))
+            continue
+        kinds["step"].append(entry["step"])
+        kinds["kind"].append(kind)
+    types = valid.select("biz_type").distinct().to_pyarrow()["biz_type"].to_pylist()
+    default = config.default_class
+    classes = {"biz_type": [], "levels": []}
+    for biz_type in types:
+        chosen = config.business_class(biz_type)
+        if biz_type is not None and chosen is not None and chosen is not default:
+            classes["biz_type"].append(biz_type)
+            classes["levels"].append(chosen.levels)
+    kind_table = ibis.memtable(kinds, schema={"step": "string", "kind": "string"})
+    class_table = ibis.memtable(classes, schema={"biz_type": "string", "levels": "int32"})
+    joined = valid.left_join(kind_table, "step").left_join(class_table, "biz_type")
+    steps = con.create_table("ops_steps", joined.select(
+        "biz_id", "biz_type", "step", "operator", "operator_name", "unit", "person_id", "time", "file", "row",
+        kind=joined.kind,
+        levels=joined.levels.fill_null(default.levels if default else 2).cast("int32")), temp=True)
+    con.raw_sql("DROP TABLE ops_rows")  # the steps are all that the checks read
+    summary = steps.aggregate(latest=steps.time.max(), rows=steps.count(),
+                              businesses=steps.biz_id.nunique()).to_pyarrow().to_pylist()[0]
+    log = OpsLog(con, steps, files, config, summary["latest"], warnings, _cleanup=cleanup)
+    log.stats.update(ops_files=len(files), ops_rows=summary["rows"], ops_businesses=summary["businesses"])
+    names = steps.filter(steps.operator_name.notnull()).group_by("operator").agg(
+        name=steps.operator_name.min()).to_pyarrow().to_pylist()
+    for entry in names:
+        log.operators.setdefault(entry["operator"], OperatorInfo()).name = entry["name"]
+    return log
+
+
+def _first_rows(valid: Any, texts: list[str]) -> dict[str, tuple[int, int]]:
+    """The first (file, row) of each of a few step texts, for their warning."""
+    if not texts:
+        return {}
+    hits = valid.filter(valid.step.isin(texts)).group_by("step", "file").agg(row=valid.row.min())
+    found: dict[str, tuple[int, int]] = {}
+    for entry in sorted(hits.to_pyarrow().to_pylist(), key=lambda e: (e["file"], e["row"])):
+        found.setdefault(entry["step"], (entry["file"], entry["row"]))
+    return found
+
+
+def _warn_skipped(rows: Any, files: list[str], warnings: list[DataWarning]) -> None:
+    import ibis
+
+    bad = rows.filter(rows.problem.notnull())
+    counts = bad.group_by("file", "problem").agg(count=bad.count()).to_pyarrow().to_pylist()
+    if not counts:
+        return
+    rank = ibis.row_number().over(group_by=[bad.file, bad.problem], order_by=[bad.row])
+    first = bad.mutate(rank=rank).filter(lambda t: t["rank"] < WARNED_ROWS)
+    for entry in sorted(first.select("file", "problem", "row", "time_raw").to_pyarrow().to_pylist(),
+                        key=lambda e: (e["file"], e["row"], e["problem"])):
+        message = PROBLEMS[entry["problem"]].format(raw=entry["time_raw"])
+        warnings.append(DataWarning("ROW-SKIPPED", files[entry["file"]], None, entry["row"],
+                                    None, Text(f"{message.zh}，此行已跳过", f"{message.en}; row skipped")))
+    for entry in counts:
+        if entry["count"] > WARNED_ROWS:
+            reason = PROBLEMS[entry["problem"]].format(raw="…")
+            more = entry["count"] - WARNED_ROWS
+            warnings.append(DataWarning("ROW-SKIPPED", files[entry["file"]], None, None, None, Text(
+                f"另有 {more} 行同样问题（{reason.zh}），已跳过", f"{more} more rows skipped ({reason.en})")))
