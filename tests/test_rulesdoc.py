@@ -6,7 +6,6 @@ import importlib.util
 import re
 import sys
 import types
-from pathlib import Path
 
 import pytest
 import yaml
