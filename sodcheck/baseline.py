@@ -1,9 +1,12 @@
 """Baselines: adopt sodcheck on a system that already has findings, and fail only on new ones.
 
 A baseline is the JSON report of an earlier run (``--format json``). Findings are matched by
-Violation.fingerprint (rule, subject kind and name, duties), never by row or line, so sorting a
-sheet or moving a role in its file changes nothing. Matching counts: if the baseline held one
-finding with a fingerprint and the run has two, one of them is new.
+their identity (model.finding_identity: rule, subject kind, system, unit, name, duties), never by
+row or line, so sorting a sheet or moving a role in its file changes nothing. Matching counts: if
+the baseline held one finding with an identity and the run has two, one of them is new.
+
+Reports written before accounts had systems (0.1) carry no ``system``: such an entry matches a
+finding of any system with the rest of the identity equal.
 """
 from __future__ import annotations
 
@@ -11,16 +14,12 @@ import json
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .model import Report, SodcheckError, Text, Violation, sorted_violations
+from .model import (FindingIdentity, Report, SodcheckError, Text, Violation, identity_from_json,
+                    sorted_violations)
 from .yamlsource import read_text
 
-Fingerprint = tuple[str, str, str, tuple[str, ...]]
-
-
-def _fingerprint(v: dict) -> Fingerprint:
-    """Violation.fingerprint of a finding as the JSON report wrote it."""
-    return (v["rule_id"], v["subject"]["kind"], v["subject"]["name"],
-            tuple(sorted(map(str, v.get("duties") or []))))
+# How deep a JSON report nests at most (violations → evidence → path); anything deeper is not one.
+MAX_DEPTH = 64
 
 
 def _bad(path: str, detail: str, zh: str | None = None) -> SodcheckError:
@@ -31,13 +30,46 @@ def _bad(path: str, detail: str, zh: str | None = None) -> SodcheckError:
 @dataclass(frozen=True)
 class Baseline:
     path: str
-    counts: Counter
+    counts: Counter            # identity -> how many findings the baseline holds
     violations: list[dict]     # as written, without what-if removals
+
+    def take(self, remaining: Counter, identity: FindingIdentity) -> bool:
+        """Use up one baseline finding with this identity, if one is left."""
+        for key in (identity, identity._replace(system=None)):
+            if remaining[key] > 0:
+                remaining[key] -= 1
+                return True
+        return False
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of brackets outside strings; measured before parsing, because Python's
+    json module raises RecursionError on a document nested many thousands deep."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def load_baseline(path: str) -> Baseline:
     """Read before the run, so that a bad file fails fast."""
     text = read_text(path)
+    if _depth(text) > MAX_DEPTH:
+        raise _bad(path, f"nested more than {MAX_DEPTH} levels deep", f"嵌套超过 {MAX_DEPTH} 层")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -56,16 +88,17 @@ def load_baseline(path: str) -> Baseline:
             subject = v["subject"]
             duties = v.get("duties") or []
             if not all(isinstance(x, str) for x in (v["rule_id"], subject["kind"], subject["name"])) \
-                    or not isinstance(duties, list):
+                    or not isinstance(duties, list) \
+                    or not all(isinstance(subject.get(k), str | None) for k in ("unit", "system")):
                 raise TypeError
-            fingerprint = _fingerprint(v)
+            identity = identity_from_json(v)
         except (KeyError, TypeError, AttributeError):
             raise _bad(path, f"violation #{i + 1} lacks rule_id, subject.kind or subject.name",
                        f"第 {i + 1} 条违规缺少 rule_id、subject.kind 或 subject.name") from None
         # A finding a what-if change removed was never there after the change.
         if v.get("change") == "removed":
             continue
-        counts[fingerprint] += 1
+        counts[identity] += 1
         kept.append(v)
     return Baseline(path, counts, kept)
 
@@ -76,19 +109,20 @@ def apply_baseline(report: Report, baseline: Baseline) -> Report:
     for v in report.violations:
         if v.change == "removed":
             marked.append(v)
-        elif remaining[v.fingerprint] > 0:
-            remaining[v.fingerprint] -= 1
+        elif baseline.take(remaining, v.identity):
             marked.append(replace(v, baseline="unchanged"))
         else:
             marked.append(replace(v, baseline="new"))
     absent = []
     for v in baseline.violations:
-        fingerprint = _fingerprint(v)
-        if remaining[fingerprint] > 0:
-            remaining[fingerprint] -= 1
-            absent.append({"rule_id": fingerprint[0],
-                           "subject": {"kind": fingerprint[1], "name": fingerprint[2]},
-                           "duties": list(fingerprint[3]), "severity": v.get("severity")})
+        identity = identity_from_json(v)
+        if remaining[identity] > 0:
+            remaining[identity] -= 1
+            subject = {"kind": identity.kind, "name": identity.name, "unit": identity.unit}
+            if identity.system is not None:
+                subject["system"] = identity.system
+            absent.append({"rule_id": identity.rule_id, "subject": subject,
+                           "duties": list(identity.duties), "severity": v.get("severity")})
     stats = report.stats_with(baseline={
         "file": baseline.path,
         "new": sum(1 for v in marked if v.baseline == "new"),

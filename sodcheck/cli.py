@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .model import SEVERITY_RANK, Report, SodcheckError, Text
+from .output import refuse_inputs, write_file
 from .pipeline import CheckRequest, parse_change, run
 from .report import BINARY_FORMATS, FORMATS, RenderOptions, render
 from .ruleset import load_ruleset, parse_file, rule_files
@@ -44,7 +45,8 @@ def exit_status(report: Report, fail_on: str) -> int:
     return 1 if any(v.counts and SEVERITY_RANK[v.severity] >= threshold for v in report.violations) else 0
 
 
-def write_output(data: str | bytes, output: str | None) -> None:
+def write_output(data: str | bytes, output: str | None, inputs: list[str] | tuple[str, ...] = ()) -> None:
+    """To standard output, or to a file that is none of the inputs, replaced in one step."""
     if output in (None, "-"):
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
@@ -52,15 +54,12 @@ def write_output(data: str | bytes, output: str | None) -> None:
             sys.stdout.write(data)
         sys.stdout.flush()
         return
-    try:
-        Path(output).write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
-    except OSError as exc:
-        raise SodcheckError(Text(f"无法写入输出文件：{exc.strerror}", f"cannot write the output: {exc.strerror}"),
-                            file=output) from None
+    write_file(data, output, inputs)
 
 
 # The stages pipeline.run reports, in the order a run goes through them.
-STAGES = ("rules", "permissions", "staffing", "role configuration", "role graph", "accounts", "checking",
+STAGES = ("rules", "permissions", "staffing", "role configuration", "role graph", "accounts", "operation log",
+          "checking",
           "what-if")
 
 
@@ -128,6 +127,12 @@ def cli() -> None:
               help="Permission export (csv, xlsx, parquet) or a folder of them. Repeatable.")
 @click.option("--roles", "roles", multiple=True, metavar="PATH",
               help="Role configuration (YAML or JSON) or a folder of them. Repeatable.")
+@click.option("--ops", "ops", multiple=True, metavar="PATH",
+              help="Operation log (csv, xlsx, parquet) or a folder of them. Repeatable.")
+@click.option("--memory-limit", metavar="SIZE",
+              help="Memory budget for checking operation logs, e.g. 1GB; beyond it DuckDB spills to disk.")
+@click.option("--threads", type=click.IntRange(1, 256), metavar="N",
+              help="Threads for checking operation logs (default: all cores).")
 @click.option("--rules", "rules", multiple=True, metavar="PATH",
               help="Extra rule file (YAML) or folder. Repeatable.")
 @click.option("--waivers", metavar="FILE",
@@ -151,49 +156,60 @@ def cli() -> None:
               help="Exit 0 even when violations count (bad input still exits 2).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from LANG).")
 @click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
-def check(staff, perms, roles, rules, waivers, baseline, include_disabled, grants, revokes, as_of, fmt,
+def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, baseline, include_disabled, grants, revokes, as_of, fmt,
           output, sarif_output, junit_output, fail_on, exit_zero, lang, show_ids) -> None:
     """Check the inputs against the built-in and given rules."""
     lang = lang or default_lang()
     click.get_current_context().meta["lang"] = lang
     refuse_terminal(fmt if fmt in BINARY_FORMATS else None, output, lang)
+    inputs = [*staff, *perms, *roles, *ops, *rules, *(p for p in (waivers, baseline) if p)]
     try:
         request = CheckRequest(staff=list(staff), perms=list(perms), roles=list(roles), rules=list(rules),
                                as_of=as_of, include_disabled=include_disabled,
                                grants=[parse_change(g) for g in grants],
                                revokes=[parse_change(r) for r in revokes],
-                               waivers=waivers, baseline=baseline)
+                               waivers=waivers, baseline=baseline, ops=list(ops), memory_limit=memory_limit,
+                               threads=threads)
+        # Before any work: a report that would replace an input is refused, whatever the run finds.
+        inputs = request.input_paths()
+        for target in (output, sarif_output, junit_output):
+            if target not in (None, "-"):
+                refuse_inputs(target, inputs)
         # A run builds many small objects and frees them only at exit; the cyclic collector
         # would rescan them again and again (a third of a province-scale run), for no garbage.
         gc.disable()
-        with progress_bar() as progress:
-            report = run(request, progress=progress)
+        try:
+            with progress_bar() as progress:
+                report = run(request, progress=progress)
+        finally:
+            gc.enable()
     except Exception as exc:
         # CI shows the JUnit report, not the log: a run that could not check anything must say
         # why there too, or the pipeline page shows a failure with no test behind it.
-        junit_error(exc, lang, ([junit_output] if junit_output else []) + ([output] if fmt == "junit" else []))
+        junit_error(exc, lang, ([junit_output] if junit_output else []) + ([output] if fmt == "junit" else []),
+                    inputs)
         raise
     options = RenderOptions(lang=lang, show_ids=show_ids,
                             color=output is None and sys.stdout.isatty())
-    write_output(render(fmt, report, options), output)
+    write_output(render(fmt, report, options), output, inputs)
     if sarif_output:
-        write_ci_output(render("sarif", report, options), sarif_output)
+        write_ci_output(render("sarif", report, options), sarif_output, inputs)
     if junit_output:
-        write_ci_output(render("junit", report, options), junit_output)
+        write_ci_output(render("junit", report, options), junit_output, inputs)
     sys.exit(0 if exit_zero else exit_status(report, fail_on))
 
 
-def write_ci_output(data: str | bytes, output: str) -> None:
+def write_ci_output(data: str | bytes, output: str, inputs: list[str] | tuple[str, ...] = ()) -> None:
     """CI configurations name report paths in folders that do not exist yet (reports/x.xml)."""
     if output != "-":
         try:
             Path(output).parent.mkdir(parents=True, exist_ok=True)
         except OSError:
             pass    # write_output says why the file cannot be written
-    write_output(data, output)
+    write_output(data, output, inputs)
 
 
-def junit_error(exc: Exception, lang: str, targets: list[str | None]) -> None:
+def junit_error(exc: Exception, lang: str, targets: list[str | None], inputs: list[str]) -> None:
     """Write the one-error JUnit report; a failure to write it must not hide the first error."""
     if not targets:
         return
@@ -207,7 +223,7 @@ def junit_error(exc: Exception, lang: str, targets: list[str | None]) -> None:
             if target is None:
                 write_output(document, None)
             else:
-                write_ci_output(document, target)
+                write_ci_output(document, target, inputs)
         except SodcheckError:
             pass
 

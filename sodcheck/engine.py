@@ -7,9 +7,10 @@ from datetime import date
 
 from .checks import KINDS
 from .checks.base import Context, Findings
-from .holders import HolderTable, table_from_duty_maps
+from .holders import AccountTable, HolderTable, PeopleTable, RoleConfigTable, held_from_duty_maps
 from .loaders.staffing import StaffingData
 from .model import DataWarning, Evidence, Report, Subject, Text, sorted_violations, sorted_warnings
+from .ops.frame import OpsLog
 from .ruleset import Ruleset
 from .taxonomy import Taxonomy
 from .text import compact
@@ -17,10 +18,14 @@ from .text import compact
 
 @dataclass
 class Inputs:
-    """Everything loaded for one run. Each source contributes holder tables and warnings."""
+    """Everything loaded for one run, by kind of input: each source contributes its typed table
+    (people come from the staffing data when evaluated), warnings, files and stats."""
 
     staffing: StaffingData | None = None
-    extra_tables: list[HolderTable] = field(default_factory=list)
+    accounts: AccountTable | None = None
+    export_roles: HolderTable | None = None          # roles defined in permission exports
+    role_config: RoleConfigTable | None = None       # roles of role-configuration files
+    ops: OpsLog | None = None                        # operation logs (--ops)
     warnings: list[DataWarning] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -82,7 +87,7 @@ def people_duties(staffing: StaffingData, taxonomy: Taxonomy, warnings: list[Dat
 
 def people_table(staffing: StaffingData, taxonomy: Taxonomy, warnings: list[DataWarning],
                  unclassified: Counter, extra: dict[str, dict[str, list[Evidence]]] | None = None
-                 ) -> HolderTable:
+                 ) -> PeopleTable:
     duties = people_duties(staffing, taxonomy, warnings, unclassified)
     for key, more in (extra or {}).items():
         for duty, evidence in more.items():
@@ -93,35 +98,35 @@ def people_table(staffing: StaffingData, taxonomy: Taxonomy, warnings: list[Data
     for person in people:
         known = {p.established for p in rows.get(person.key, []) if p.established is not None}
         established.append(False if False in known else (True if known else None))
-    return table_from_duty_maps(
-        "person",
-        [Subject("person", p.name, p.unit, p.id_number) for p in people],
-        [duties[p.key] for p in people], taxonomy,
+    duty_maps = [duties[p.key] for p in people]
+    columns, held, evidence = held_from_duty_maps(duty_maps, taxonomy)
+    return PeopleTable(
+        "person", [Subject("person", p.name, p.unit, p.id_number) for p in people], columns, held, evidence,
         established=established,
         units=[frozenset(compact(p.unit) for p in rows.get(person.key, [])) for person in people],
-        dated=True)
+        duty_maps=duty_maps)
 
 
 def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
     warnings = list(inputs.warnings)
     unclassified = Counter(inputs.unclassified)
-    tables: list[HolderTable] = []
-    units: list[str] = []
+    people = None
     if inputs.staffing is not None:
         warnings += inputs.staffing.warnings
-        tables.append(people_table(inputs.staffing, ruleset.taxonomy, warnings, unclassified,
-                                   inputs.person_extra))
-        units = inputs.staffing.units
-    tables += inputs.extra_tables
-    ctx = Context(ruleset.taxonomy, as_of, tables, units)
+        people = people_table(inputs.staffing, ruleset.taxonomy, warnings, unclassified,
+                              inputs.person_extra)
+    ctx = Context(ruleset.taxonomy, as_of, people=people, accounts=inputs.accounts,
+                  export_roles=inputs.export_roles, role_config=inputs.role_config,
+                  units=inputs.staffing.units if inputs.staffing is not None else [], ops=inputs.ops)
     out = Findings()
     for rule in ruleset.enabled:
-        KINDS[rule.kind].check(rule, ctx, out)
+        kind = KINDS[rule.kind]
+        kind.check(rule, ctx.for_subjects(kind.APPLIES_TO), out)
     violations = sorted_violations(out.violations)
     stats = dict(inputs.stats)
     if inputs.staffing is not None:
         stats["people"] = len(inputs.staffing.people)
-        stats["units"] = len(units)
+        stats["units"] = len(ctx.units)
     stats["violations"] = len(violations)
     stats["notices"] = len(out.notices)
     return Report(

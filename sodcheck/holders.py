@@ -25,10 +25,6 @@ class HolderTable:
     columns: dict[str, int]
     held: np.ndarray
     evidence: Callable[[int, str], list[Evidence]]
-    established: list[bool | None] | None = None
-    units: list[frozenset[str]] | None = None
-    dated: bool = False
-    notes: dict = field(default_factory=dict)
     packed: bool = False
 
     def column(self, col: int) -> np.ndarray:
@@ -53,6 +49,35 @@ class HolderTable:
         return [d for d in duties if self.held[index, self.columns[d]]]
 
 
+@dataclass(kw_only=True)
+class PeopleTable(HolderTable):
+    """The people of the staffing input: what they hold, with the sheet rows (and, when accounts
+    are linked, the grant paths) behind it, whether they are established staff, and their units."""
+
+    established: list[bool | None]
+    units: list[frozenset[str]]
+    # Per person, every duty held directly with its evidence: posts and linked permissions apart.
+    duty_maps: list[dict[str, list[Evidence]]]
+
+
+@dataclass(kw_only=True)
+class AccountTable(HolderTable):
+    """The accounts of permission exports that no person of the staffing input took over."""
+
+    active: np.ndarray                                # per row: the account is enabled
+    origin: Callable[[int], list[Evidence]]           # where the account is defined
+    linking: bool                                     # a staffing input was given to link against
+
+
+@dataclass(kw_only=True)
+class RoleConfigTable(HolderTable):
+    """The roles of role-configuration files, and the configuration's own problems by kind of
+    problem (cycle, unknown_reference, unmapped_permission)."""
+
+    problems: dict[str, list] = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+
+
 def duty_columns(taxonomy: Taxonomy) -> dict[str, int]:
     return {d: i for i, d in enumerate(sorted(taxonomy.duties))}
 
@@ -67,13 +92,12 @@ def expand_up(taxonomy: Taxonomy, columns: dict[str, int], direct: np.ndarray) -
     return held
 
 
-def table_from_duty_maps(kind: str, subjects: list[Subject],
-                         duty_maps: list[dict[str, list[Evidence]]], taxonomy: Taxonomy,
-                         **extra) -> HolderTable:
-    """A table for subjects whose direct duties and evidence are already known (people, roles in a
-    configuration file): small inputs, where evidence can simply be kept."""
+def held_from_duty_maps(duty_maps: list[dict[str, list[Evidence]]], taxonomy: Taxonomy
+                        ) -> tuple[dict[str, int], np.ndarray, Callable[[int, str], list[Evidence]]]:
+    """Columns, held matrix and evidence lookup for subjects whose direct duties and evidence are
+    already known (people): small inputs, where evidence can simply be kept."""
     columns = duty_columns(taxonomy)
-    direct = np.zeros((len(subjects), len(columns)), dtype=bool)
+    direct = np.zeros((len(duty_maps), len(columns)), dtype=bool)
     for i, duties in enumerate(duty_maps):
         for duty in duties:
             direct[i, columns[duty]] = True
@@ -83,6 +107,4 @@ def table_from_duty_maps(kind: str, subjects: list[Subject],
         below = taxonomy.below(duty)
         return sorted(e for d, items in duty_maps[index].items() if d in below for e in items)
 
-    table = HolderTable(kind, subjects, columns, held, evidence, **extra)
-    table.notes["duty_maps"] = duty_maps
-    return table
+    return columns, held, evidence

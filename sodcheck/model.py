@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_RANK: dict[str, int] = {"high": 3, "medium": 2, "low": 1}
@@ -99,7 +99,7 @@ class Posting:
     staff_column: str | None = None
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Evidence:
     """Why a subject holds a duty: a sheet row, a grant path, or a line of a role file."""
 
@@ -121,9 +121,23 @@ class Evidence:
     step_kind: str | None = None
     operator: str | None = None
     time: str | None = None
+    # Steps of the same business (or operator) not shown, counted on the last step shown.
+    more_rows: int = 0
     # Where the start date and staff type of this row are, for warnings; not part of the output.
     start_column: str | None = field(default=None, compare=False)
     staff_column: str | None = field(default=None, compare=False)
+
+    def sort_key(self) -> tuple:
+        """A total order whatever fields are missing: None sorts before any value."""
+        return tuple((value is not None, value if value is not None else "")
+                     for value in (self.file, self.sheet, self.row, self.post, self.duty, self.pattern,
+                                   self.permission, self.path, self.more_paths, self.line, self.start,
+                                   self.biz_id, self.time, self.step, self.step_kind, self.operator))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Evidence):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
 
     def as_dict(self) -> dict:
         doc: dict = {"file": self.file, "sheet": self.sheet, "row": self.row, "post": self.post,
@@ -143,6 +157,8 @@ class Evidence:
                 doc[key] = getattr(self, key)
         if self.step_kind is not None:
             doc["kind"] = self.step_kind
+        if self.more_rows:
+            doc["more_rows"] = self.more_rows
         return doc
 
 
@@ -171,14 +187,13 @@ class Violation:
     baseline: Literal["new", "unchanged", ""] = ""
 
     def sort_key(self) -> tuple:
-        return (-SEVERITY_RANK[self.severity], self.rule_id, self.subject.kind,
+        return (-SEVERITY_RANK[self.severity], self.rule_id, self.subject.kind, self.subject.system or "",
                 self.subject.unit or "", self.subject.name, self.subject.id or "", self.duties,
-                self.evidence)
+                tuple(e.sort_key() for e in self.evidence))
 
     @property
-    def fingerprint(self) -> tuple[str, str, str, tuple[str, ...]]:
-        """What makes two runs' findings the same finding: never a row or line number."""
-        return (self.rule_id, self.subject.kind, self.subject.name, self.duties)
+    def identity(self) -> FindingIdentity:
+        return finding_identity(self)
 
     @property
     def waiver_status(self) -> str | None:
@@ -189,6 +204,34 @@ class Violation:
         """Whether this finding counts towards the exit status."""
         return self.waiver_status != "active" and self.baseline != "unchanged" \
             and self.change != "removed"
+
+
+class FindingIdentity(NamedTuple):
+    """What makes two findings the same finding, across runs, baselines, what-if changes, SARIF
+    fingerprints and waivers: never a row or line number, so sorting a sheet or moving a role in
+    its file changes nothing. ``system`` is None where the subject belongs to no named system."""
+
+    rule_id: str
+    kind: str
+    system: str | None
+    unit: str | None
+    name: str
+    duties: tuple[str, ...]
+
+
+def finding_identity(v: Violation) -> FindingIdentity:
+    s = v.subject
+    return FindingIdentity(v.rule_id, s.kind, s.system or None, s.unit or None, s.name,
+                           tuple(sorted(set(v.duties))))
+
+
+def identity_from_json(doc: dict) -> FindingIdentity:
+    """The identity of a finding as a JSON report wrote it (any sodcheck version since 0.1)."""
+    subject = doc["subject"]
+    duties = doc.get("duties") or []
+    return FindingIdentity(doc["rule_id"], subject["kind"], subject.get("system") or None,
+                           subject.get("unit") or None, subject["name"],
+                           tuple(sorted({str(d) for d in duties})))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from .grants import account_duties, account_table, build_accounts, build_graph, 
 from .linking import link_accounts
 from .loaders.permissions import PermissionData, load_permissions
 from .loaders.roles import RoleConfig, load_roles, role_config_table
-from .loaders.staffing import load_staffing
+from .loaders.staffing import StaffingData, load_staffing
 from .model import Evidence, Report, SodcheckError, Text, Violation, sorted_violations
+from .ops.frame import OpsLog, load_ops
+from .ops.people import identify_by_accounts, identify_by_names
 from .ruleset import Ruleset, load_ruleset
 from .waivers import apply_waivers, load_waivers
 
@@ -39,6 +41,14 @@ class CheckRequest:
     revokes: list[tuple[str, str]] = field(default_factory=list)
     waivers: str | None = None          # YAML file of approved exceptions
     baseline: str | None = None         # JSON report of an earlier run
+    ops: list[str] = field(default_factory=list)        # operation logs (files or folders)
+    memory_limit: str | None = None     # DuckDB's budget for the operation log, e.g. 1GB
+    threads: int | None = None          # DuckDB threads for the operation log
+
+    def input_paths(self) -> list[str]:
+        """Every file or folder this run reads: no output may replace one of them."""
+        single = [p for p in (self.waivers, self.baseline) if p]
+        return [*self.staff, *self.perms, *self.roles, *self.rules, *self.ops, *single]
 
 
 def parse_change(value: str) -> tuple[str, str]:
@@ -62,7 +72,7 @@ def apply_changes(data: PermissionData, grants, revokes) -> PermissionData:
         # file -1: a grant that exists only in this what-if, not in any file.
         added = arrow.rows_table([(a, r, -1, 0) for a, r in grants], ["account", "role", "file", "row"])
         links = pa.concat_tables([links.select(["account", "role", "file", "row"]), added])
-    return replace(data, account_roles=links, warnings=[])
+    return replace(data, account_roles=links)
 
 
 def add_permissions(inputs: Inputs, data: PermissionData, ruleset: Ruleset, request: CheckRequest,
@@ -80,13 +90,13 @@ def add_permissions(inputs: Inputs, data: PermissionData, ruleset: Ruleset, requ
         for acc, person in linked.items():
             for duty, evidence in account_duties(graph, accounts, acc).items():
                 inputs.person_extra.setdefault(person, {}).setdefault(duty, []).extend(evidence)
+    if inputs.ops is not None:
+        identify_by_accounts(inputs.ops, accounts, linked, inputs.staffing)
     unlinked = keep.copy()
     unlinked[list(linked)] = False
-    table = account_table(graph, accounts, unlinked)
-    rows = np.flatnonzero(unlinked)
-    table.notes.update(linking=inputs.staffing is not None, active=accounts.active[rows],
-                       origin=lambda i: _account_origin(data, accounts, int(rows[i])))
-    inputs.extra_tables += [table, role_table(graph)]
+    inputs.accounts = account_table(graph, accounts, unlinked, linking=inputs.staffing is not None,
+                                    origin=lambda acc: _account_origin(data, accounts, acc))
+    inputs.export_roles = role_table(graph)
     unmapped = [graph.permissions[i] for i in np.flatnonzero(~graph.perm_direct.any(axis=1))]
     inputs.stats.update({
         "accounts": len(accounts.codes),
@@ -115,20 +125,22 @@ def _account_origin(data: PermissionData, accounts, acc: int) -> list[Evidence]:
 def add_roles(inputs: Inputs, config: RoleConfig, ruleset: Ruleset, progress: Progress) -> None:
     progress("role configuration")
     table = role_config_table(config, ruleset.taxonomy, inputs.warnings)
-    inputs.extra_tables.append(table)
-    inputs.stats["role_config"] = table.notes["stats"]
+    inputs.role_config = table
+    inputs.stats["role_config"] = table.stats
     inputs.files += config.data.files
 
 
-def load_inputs(request: CheckRequest, ruleset: Ruleset, progress: Progress,
-                perms: PermissionData | None = None, roles: RoleConfig | None = None) -> Inputs:
-    if not (request.staff or request.perms or request.roles):
-        raise SodcheckError(Text("请至少给出一个输入：--staff、--perms 或 --roles",
-                                 "give at least one input: --staff, --perms or --roles"))
-    inputs = Inputs()
-    if request.staff:
-        progress("staffing")
-        inputs.staffing = load_staffing(request.staff)
+def build_inputs(request: CheckRequest, ruleset: Ruleset, progress: Progress, staffing: StaffingData | None,
+                 perms: PermissionData | None = None, roles: RoleConfig | None = None,
+                 ops: OpsLog | None = None) -> Inputs:
+    """The inputs as the engine sees them, from what was read once (a what-if builds them twice)."""
+    inputs = Inputs(staffing=staffing, ops=ops)
+    if ops is not None:
+        if staffing is not None:
+            identify_by_names(ops, staffing)
+        inputs.files += ops.files
+        inputs.warnings += ops.warnings
+        inputs.stats.update(ops.stats)
     if perms is not None:
         add_permissions(inputs, perms, ruleset, request, progress)
     if roles is not None:
@@ -167,6 +179,13 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
                 perms = reading.result()   # waits; a reading error surfaces here
             else:
                 perms = None
+    if not (request.staff or request.perms or request.roles or request.ops):
+        raise SodcheckError(Text("请至少给出一个输入：--staff、--perms、--roles 或 --ops",
+                                 "give at least one input: --staff, --perms, --roles or --ops"))
+    staffing = None
+    if request.staff:
+        progress("staffing")
+        staffing = load_staffing(request.staff)
     roles = None
     if request.roles:
         progress("role configuration")
@@ -174,13 +193,23 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
     # Waivers and the baseline are read before the (possibly long) evaluation: a bad file fails fast.
     waivers = load_waivers(request.waivers, ruleset) if request.waivers else None
     baseline = load_baseline(request.baseline) if request.baseline else None
-    progress("checking")
-    report = evaluate(ruleset, load_inputs(request, ruleset, progress, perms, roles), request.as_of)
-    if perms is not None and (request.grants or request.revokes):
-        progress("what-if")
-        changed = apply_changes(perms, request.grants, request.revokes)
-        after = evaluate(ruleset, load_inputs(request, ruleset, progress, changed, roles), request.as_of)
-        report = compare_what_if(report, after)
+    ops = None
+    if request.ops:
+        progress("operation log")
+        ops = load_ops(request.ops, ruleset.ops, request.memory_limit, request.threads)
+    try:
+        progress("checking")
+        report = evaluate(ruleset, build_inputs(request, ruleset, progress, staffing, perms, roles, ops),
+                          request.as_of)
+        if perms is not None and (request.grants or request.revokes):
+            progress("what-if")
+            changed = apply_changes(perms, request.grants, request.revokes)
+            after = evaluate(ruleset, build_inputs(request, ruleset, progress, staffing, changed, roles, ops),
+                             request.as_of)
+            report = compare_what_if(report, after)
+    finally:
+        if ops is not None:
+            ops.close()     # the DuckDB files and the temporary folder it spilled to
     by_folder = _by_folder(report, perms)
     if by_folder:
         report = replace(report, stats=report.stats_with(by_folder=by_folder))
@@ -192,12 +221,22 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
 
 
 def compare_what_if(before: Report, after: Report) -> Report:
-    """The report after the change, each finding marked as introduced by it or removed by it."""
-    old = {v.fingerprint for v in before.violations}
-    new = {v.fingerprint for v in after.violations}
-    marked: list[Violation] = [replace(v, change="introduced") if v.fingerprint not in old else v
-                               for v in after.violations]
-    marked += [replace(v, change="removed") for v in before.violations if v.fingerprint not in new]
-    stats = after.stats_with(what_if={"introduced": len(new - old), "removed": len(old - new)})
-    return replace(after, violations=sorted_violations(marked), stats=stats)
-
+    """The report after the change, each finding marked as introduced by it or removed by it.
+    Findings are matched by identity and counted, as baselines are: two findings with one identity
+    after the change and one before means one was introduced."""
+    unmatched = Counter(v.identity for v in before.violations)
+    marked: list[Violation] = []
+    for v in after.violations:
+        if unmatched[v.identity] > 0:
+            unmatched[v.identity] -= 1
+            marked.append(v)
+        else:
+            marked.append(replace(v, change="introduced"))
+    removed: list[Violation] = []
+    for v in before.violations:
+        if unmatched[v.identity] > 0:
+            unmatched[v.identity] -= 1
+            removed.append(replace(v, change="removed"))
+    stats = after.stats_with(what_if={"introduced": sum(1 for v in marked if v.change == "introduced"),
+                                      "removed": len(removed)})
+    return replace(after, violations=sorted_violations(marked + removed), stats=stats)

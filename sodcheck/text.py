@@ -21,6 +21,16 @@ def tidy(value: object) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
 
 
+# Control characters other than tab and line feed: ESC starts terminal escape sequences, BEL rings,
+# CR overwrites what a line showed. Text read from inputs shows them escaped, never raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: str) -> str:
+    """Text with control characters shown as escapes (\\x1b), for terminals, CSV and CI logs."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
 def column_letter(index: int) -> str:
     """0-based column index to the letters Excel shows."""
     letters = ""

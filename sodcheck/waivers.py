@@ -6,7 +6,6 @@ the run. After ``expires`` it fails again and says which waiver ran out.
 """
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .model import DataWarning, Report, SodcheckError, Text, Violation, sorted_violations, sorted_warnings
 from .ruleset import Ruleset
+from .taxonomy import glob_match
 from .text import compact
 from .yamlsource import LocatedYaml, load_yaml
 
@@ -30,8 +30,14 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 
 
 class WaiverSubject(_Strict):
-    kind: Literal["person", "unit", "account", "role", "permission"]
+    """Which findings a waiver covers: the parts of a finding's identity (model.finding_identity).
+    ``name`` may be a glob; ``unit`` and ``system``, when given, must match exactly."""
+
+    kind: Literal["person", "unit", "account", "role", "permission", "business"]
     name: NonEmpty
+    unit: str | None = None
+    system: str | None = None
+    id: str | None = None       # the person's id number, to tell the approver apart from them
 
 
 class WaiverEntry(_Strict):
@@ -63,11 +69,13 @@ class WaiverEntry(_Strict):
     def _approver_is_not_the_subject(self) -> WaiverEntry:
         approver = compact(self.approver).casefold()
         name = compact(self.subject.name).casefold()
-        # A person glob that takes in the approver would let them approve their own exception;
-        # a role or permission glob says nothing about people.
-        covers = fnmatch.fnmatchcase(approver, name) if self.subject.kind in ("person", "account") \
-            else False
-        if approver == name or covers:
+        # "财务科 郑佳" approving 郑佳's exception is 郑佳 approving it: the approver's text must not
+        # contain the subject's name (or a person glob's match) or id number. A role or permission
+        # name says nothing about people.
+        about_people = self.subject.kind in ("person", "account")
+        covers = about_people and glob_match(f"*{name}*", approver)
+        id_number = compact(self.subject.id or "").casefold()
+        if approver == name or covers or (id_number and id_number in approver):
             raise ValueError("the approver must not be the subject of the waiver")
         return self
 
@@ -83,8 +91,11 @@ class Waiver:
     line: int | None
 
     def matches(self, v: Violation) -> bool:
-        return (v.rule_id == self.entry.rule and v.subject.kind == self.entry.subject.kind
-                and fnmatch.fnmatchcase(compact(v.subject.name), compact(self.entry.subject.name)))
+        identity, wanted = v.identity, self.entry.subject
+        return (identity.rule_id == self.entry.rule and identity.kind == wanted.kind
+                and (wanted.unit is None or compact(identity.unit or "") == compact(wanted.unit))
+                and (wanted.system is None or identity.system == wanted.system)
+                and glob_match(compact(wanted.name), compact(identity.name)))
 
     def status(self, as_of: date) -> str:
         return "active" if as_of <= self.entry.expires else "expired"

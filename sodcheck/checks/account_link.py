@@ -18,17 +18,20 @@ from ..ruleset import RuleBase
 from .base import Context, Findings, finding
 
 
+# The subject kinds this kind reports on; the engine hands it only the inputs that have them.
+APPLIES_TO = ("account",)
+
+
 class Rule(RuleBase):
     kind: Literal["account_link"]
 
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:
-    for table in ctx.tables:
-        if table.kind != "account" or not table.notes.get("linking"):
-            continue
-        for index in np.flatnonzero(table.notes["active"]):
-            subject = table.subjects[index]
-            out.violations.append(finding(
-                rule, subject, Text("按身份证号、姓名加单位、唯一姓名均未匹配到人员",
-                                    "no person matches by id number, by name and unit, or by unique name"),
-                list(table.notes["origin"](index)), []))
+    table = ctx.accounts
+    if table is None or not table.linking:
+        return
+    for index in np.flatnonzero(table.active):
+        out.violations.append(finding(
+            rule, table.subjects[index], Text("按身份证号、姓名加单位、唯一姓名均未匹配到人员",
+                                              "no person matches by id number, by name and unit, or by unique name"),
+            table.origin(index), []))

@@ -1,23 +1,41 @@
 """What every check receives and how it reports."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pydantic import model_validator
 
-from ..holders import HolderTable
+from ..holders import AccountTable, HolderTable, PeopleTable, RoleConfigTable
 from ..model import DataWarning, Evidence, Subject, Text, Violation
+from ..ops.frame import OpsLog
 from ..ruleset import RuleBase
 from ..taxonomy import Taxonomy
 
 
 @dataclass
 class Context:
+    """What a rule kind sees: the inputs of this run by kind, typed. ``tables`` holds the duty
+    holders of the subject kinds the rule kind declared (APPLIES_TO), in a fixed order."""
+
     taxonomy: Taxonomy
     as_of: date
-    tables: list[HolderTable]
-    units: list[str]                       # units of the staffing input, as shown
+    people: PeopleTable | None = None
+    accounts: AccountTable | None = None
+    export_roles: HolderTable | None = None
+    role_config: RoleConfigTable | None = None
+    units: list[str] = field(default_factory=list)     # units of the staffing input, as shown
+    tables: list[HolderTable] = field(default_factory=list)
+    # The operation log (--ops): an Ibis table on DuckDB, read by the ops_* kinds.
+    ops: OpsLog | None = None
+
+    def holder_tables(self) -> list[HolderTable]:
+        return [t for t in (self.people, self.accounts, self.export_roles, self.role_config)
+                if t is not None]
+
+    def for_subjects(self, kinds: tuple[str, ...]) -> Context:
+        """This context as a rule kind that reports on these subject kinds sees it."""
+        return replace(self, tables=[t for t in self.holder_tables() if t.kind in kinds])
 
 
 @dataclass

@@ -24,6 +24,10 @@ from ..text import compact
 from .base import Context, Findings, duty_list, finding
 
 
+# The subject kinds this kind reports on; the engine hands it only the inputs that have them.
+APPLIES_TO = ("person", "unit")
+
+
 class Rule(RuleBase):
     kind: Literal["coverage"]
     duties: list[str] = Field(min_length=1)
@@ -36,9 +40,8 @@ class Rule(RuleBase):
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:
     covered: set[str] = set()
-    for table in ctx.tables:
-        if table.established is None or table.units is None:
-            continue
+    table = ctx.people
+    if table is not None:
         for index in np.flatnonzero(table.holds_any(rule.duties)):
             if table.established[index] is True:
                 covered |= table.units[index]

@@ -15,10 +15,14 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..ruleset import RuleBase
 from .base import Context, Findings, finding, held_text
+
+
+# The subject kinds this kind reports on; the engine hands it only the inputs that have them.
+APPLIES_TO = ("person", "account", "role")
 
 
 class Rule(RuleBase):
@@ -27,9 +31,15 @@ class Rule(RuleBase):
     n: int = Field(default=2, ge=2)
     against: list[str] | None = None
 
+    @field_validator("duties", "against")
+    @classmethod
+    def _distinct(cls, duties: list[str] | None) -> list[str] | None:
+        # A duty listed twice is one duty: counting the list would flag someone holding only it.
+        return list(dict.fromkeys(duties)) if duties is not None else None
+
     @model_validator(mode="after")
     def _enough_duties(self) -> Rule:
-        if self.against is None and len(set(self.duties)) < self.n:
+        if self.against is None and len(self.duties) < self.n:
             raise ValueError(f"needs at least n={self.n} distinct duties (or an 'against' list)")
         return self
 

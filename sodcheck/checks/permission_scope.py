@@ -17,23 +17,26 @@ from ..ruleset import RuleBase
 from .base import Context, Findings, duty_list, finding
 
 
+# The subject kinds this kind reports on; the engine hands it only the inputs that have them.
+APPLIES_TO = ("person",)
+
+
 class Rule(RuleBase):
     kind: Literal["permission_scope"]
 
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:
-    for table in ctx.tables:
-        duty_maps = table.notes.get("duty_maps")
-        if table.kind != "person" or duty_maps is None:
+    table = ctx.people
+    if table is None:
+        return
+    for index, duties in enumerate(table.duty_maps):
+        from_posts = {d for d, ev in duties.items() if any(e.permission is None for e in ev)}
+        from_perms = {d for d, ev in duties.items() if any(e.permission is not None for e in ev)}
+        beyond = sorted(d for d in from_perms
+                        if not any(d in ctx.taxonomy.below(p) for p in from_posts))
+        if not beyond:
             continue
-        for index, duties in enumerate(duty_maps):
-            from_posts = {d for d, ev in duties.items() if any(e.permission is None for e in ev)}
-            from_perms = {d for d, ev in duties.items() if any(e.permission is not None for e in ev)}
-            beyond = sorted(d for d in from_perms
-                            if not any(d in ctx.taxonomy.below(p) for p in from_posts))
-            if not beyond:
-                continue
-            evidence = [e for d in beyond for e in duties[d] if e.permission is not None]
-            detail = Text(f"岗位未涵盖的权限职责：{duty_list(ctx.taxonomy, beyond, 'zh')}",
-                          f"permissions carry {duty_list(ctx.taxonomy, beyond, 'en')}, which no post covers")
-            out.violations.append(finding(rule, table.subjects[index], detail, evidence, beyond))
+        evidence = [e for d in beyond for e in duties[d] if e.permission is not None]
+        detail = Text(f"岗位未涵盖的权限职责：{duty_list(ctx.taxonomy, beyond, 'zh')}",
+                      f"permissions carry {duty_list(ctx.taxonomy, beyond, 'en')}, which no post covers")
+        out.violations.append(finding(rule, table.subjects[index], detail, evidence, beyond))

@@ -18,29 +18,33 @@ from ..model import DataWarning, Text
 from .base import Context, DutySelection, Findings, duty_list, finding, selected_duties
 
 
+# The subject kinds this kind reports on; the engine hands it only the inputs that have them.
+APPLIES_TO = ("person",)
+
+
 class Rule(DutySelection):
     kind: Literal["requires"]
     attribute: Literal["established"] = "established"
 
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    table = ctx.people
+    if table is None:
+        return
     duties = selected_duties(rule, ctx.taxonomy)
-    for table in ctx.tables:
-        if table.established is None:
-            continue
-        for index in (i for i, n in enumerate(table.holds(duties)) if n):
-            held = table.held_duties(index, duties)
-            evidence = [e for d in held for e in table.evidence(index, d)]
-            status = table.established[index]
-            if status is False:
-                detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}，非在编人员",
-                              f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
-                out.violations.append(finding(rule, table.subjects[index], detail, evidence, held))
-            elif status is None:
-                first = min(evidence)
-                out.warnings.append(DataWarning(
-                    "STAFF-TYPE-MISSING", first.file, first.sheet, first.row, first.staff_column,
-                    Text(f"{table.subjects[index].name} 担任 {duty_list(ctx.taxonomy, held, 'zh')}，"
-                         "但人员身份为空或无法识别，无法判断是否在编",
-                         f"{table.subjects[index].name} holds {duty_list(ctx.taxonomy, held, 'en')} "
-                         "but the staff type is blank or unknown, so 在编 cannot be judged")))
+    for index in (i for i, n in enumerate(table.holds(duties)) if n):
+        held = table.held_duties(index, duties)
+        evidence = [e for d in held for e in table.evidence(index, d)]
+        status = table.established[index]
+        if status is False:
+            detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}，非在编人员",
+                          f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
+            out.violations.append(finding(rule, table.subjects[index], detail, evidence, held))
+        elif status is None:
+            first = min(evidence)
+            out.warnings.append(DataWarning(
+                "STAFF-TYPE-MISSING", first.file, first.sheet, first.row, first.staff_column,
+                Text(f"{table.subjects[index].name} 担任 {duty_list(ctx.taxonomy, held, 'zh')}，"
+                     "但人员身份为空或无法识别，无法判断是否在编",
+                     f"{table.subjects[index].name} holds {duty_list(ctx.taxonomy, held, 'en')} "
+                     "but the staff type is blank or unknown, so 在编 cannot be judged")))

@@ -18,15 +18,18 @@ from ..ruleset import RuleBase
 from .base import Context, Findings, finding
 
 
+# The subject kinds this kind reports on; the engine hands it only the inputs that have them.
+APPLIES_TO = ("role",)
+
+
 class Rule(RuleBase):
     kind: Literal["role_config"]
     problem: Literal["cycle", "unknown_reference", "unmapped_permission"]
 
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:
-    for table in ctx.tables:
-        problems = table.notes.get("role_config")
-        if problems is None:
-            continue
-        for problem in problems[rule.problem]:
-            out.violations.append(finding(rule, problem.subject, problem.detail, problem.evidence, []))
+    table = ctx.role_config
+    if table is None:
+        return
+    for problem in table.problems[rule.problem]:
+        out.violations.append(finding(rule, problem.subject, problem.detail, problem.evidence, []))

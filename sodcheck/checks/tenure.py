@@ -24,6 +24,10 @@ from ..model import DataWarning, Text
 from .base import Context, DutySelection, Findings, finding, selected_duties
 
 
+# The subject kinds this kind reports on; the engine hands it only the inputs that have them.
+APPLIES_TO = ("person",)
+
+
 class Rule(DutySelection):
     kind: Literal["tenure"]
     max_years: int = Field(default=5, ge=1)
@@ -31,41 +35,41 @@ class Rule(DutySelection):
 
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    table = ctx.people    # tenure is a fact of posts, and only staffing sheets have start dates
+    if table is None:
+        return
     duties = selected_duties(rule, ctx.taxonomy)
-    for table in ctx.tables:
-        if not table.dated:
-            continue
-        for index in (i for i, n in enumerate(table.holds(duties)) if n):
-            over, near, over_ev, near_ev = [], [], [], []
-            for duty in table.held_duties(index, duties):
-                # Tenure is a fact of posts; permissions carry no start date.
-                evidence = [e for e in table.evidence(index, duty) if e.permission is None]
-                dated = [e for e in evidence if e.start]
-                for e in evidence:
-                    if e.start is None and e.file and e.row:
-                        out.warnings.append(DataWarning(
-                            "TENURE-UNKNOWN", e.file, e.sheet, e.row, e.start_column,
-                            Text(f"高风险岗位“{e.post}”没有可用的任现岗时间，无法判断任职年限",
-                                 f"high-risk post {e.post!r} has no usable start date, so its tenure "
-                                 "cannot be judged")))
-                if not dated:
-                    continue
-                start = min(e.start for e in dated)
-                limit = add_years(start, rule.max_years)
-                first = [e for e in dated if e.start == start]
-                if ctx.as_of > limit:
-                    over.append((duty, start, limit))
-                    over_ev += first
-                elif ctx.as_of >= limit - timedelta(days=rule.notice_days):
-                    near.append((duty, start, limit))
-                    near_ev += first
-            subject = table.subjects[index]
-            if over:
-                out.violations.append(finding(rule, subject, _detail(ctx, over), over_ev,
-                                              [d for d, _, _ in over]))
-            if near:
-                out.notices.append(finding(rule, subject, _detail(ctx, near), near_ev,
-                                           [d for d, _, _ in near], _notice(rule)))
+    for index in (i for i, n in enumerate(table.holds(duties)) if n):
+        over, near, over_ev, near_ev = [], [], [], []
+        for duty in table.held_duties(index, duties):
+            # Tenure is a fact of posts; permissions carry no start date.
+            evidence = [e for e in table.evidence(index, duty) if e.permission is None]
+            dated = [e for e in evidence if e.start]
+            for e in evidence:
+                if e.start is None and e.file and e.row:
+                    out.warnings.append(DataWarning(
+                        "TENURE-UNKNOWN", e.file, e.sheet, e.row, e.start_column,
+                        Text(f"高风险岗位“{e.post}”没有可用的任现岗时间，无法判断任职年限",
+                             f"high-risk post {e.post!r} has no usable start date, so its tenure "
+                             "cannot be judged")))
+            if not dated:
+                continue
+            start = min(e.start for e in dated)
+            limit = add_years(start, rule.max_years)
+            first = [e for e in dated if e.start == start]
+            if ctx.as_of > limit:
+                over.append((duty, start, limit))
+                over_ev += first
+            elif ctx.as_of >= limit - timedelta(days=rule.notice_days):
+                near.append((duty, start, limit))
+                near_ev += first
+        subject = table.subjects[index]
+        if over:
+            out.violations.append(finding(rule, subject, _detail(ctx, over), over_ev,
+                                          [d for d, _, _ in over]))
+        if near:
+            out.notices.append(finding(rule, subject, _detail(ctx, near), near_ev,
+                                       [d for d, _, _ in near], _notice(rule)))
 
 
 def _notice(rule: Rule) -> Text:

@@ -69,7 +69,7 @@ def parse_number(number: float, number_format: str | None) -> ParsedDate:
         return parse_text(shown)
     shown = repr(float(number))
     parsed = parse_text(shown)
-    year, _, month = shown.partition(".")
+    _, _, month = shown.partition(".")
     if parsed.value and month == "1":
         return ParsedDate(parsed.value, shown, ambiguous=True)
     return parsed

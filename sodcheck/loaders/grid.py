@@ -1,26 +1,42 @@
-"""Any spreadsheet-like file as sheets of cells: xlsx (openpyxl), xls (calamine) and CSV.
+"""Any spreadsheet-like file as sheets of cells: xlsx (streamed XML), xls (calamine) and CSV (pyarrow).
 
 Merged cells are filled with their top-left value, because a merged unit or header cell means that
-value for every cell it covers. The file kind is judged by content, not by name.
+value for every cell it covers, but only where the sheet has data: a merged range reaching a
+million rows below the last person costs nothing. The file kind is judged by content, not by name.
+
+Every sheet is held to LIMITS (rows, columns, cells) and every xlsx part to the sizes in safety.py;
+beyond them the file is refused with a message naming it, never read into gigabytes.
 """
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
 from ..model import SodcheckError, Text
+from .workbook import Limits, read_workbook
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Cell:
     value: object
-    number_format: str | None = None
+    number_format: str | None = None    # for a number: how Excel displays it (dates typed as 2016.10)
+
+
+EMPTY = Cell(None)
+# Rows and columns of one sheet: a province's sheet is tens of thousands of rows and a few dozen
+# columns; a permission export is at most Excel's 1,048,576 rows (or a CSV of 2 million).
+LIMITS = Limits(rows=2_000_000, columns=1_000, cells=50_000_000)
 
 
 @dataclass
@@ -77,24 +93,19 @@ def decode(raw: bytes, file: str) -> str:
 
 
 def read_grid(path: Path, display: str | None = None, values_only: bool = False) -> list[Sheet]:
-    """Every sheet of a file. Raises SodcheckError for what is not a spreadsheet.
-    values_only: cell values without number formats, read by calamine, which is many times
-    faster than openpyxl on a large export (staffing sheets need the formats; exports do not)."""
+    """Every sheet of a file. Raises SodcheckError for what is not a spreadsheet, or is one too
+    large or too broken to read. values_only: callers that do not need number formats (permission
+    exports) say so; the xlsx reader then skips them."""
     display = display or str(path)
     head = read_head(path)
     kind = sniff(path, head)
     suffix = path.suffix.lower()
-    if kind == "xlsx" and values_only:
-        from .safety import check_zip
-
-        check_zip(path, display)
-        return _read_xls(path, display)
     if kind == "xlsx":
-        return _read_xlsx(path, display)
+        return _read_xlsx(path, display, values_only)
     if kind == "xls":
         return _read_xls(path, display)
     if kind == "text" and suffix in (".csv", ".txt", ".tsv"):
-        return [_read_csv(path.read_bytes(), display)]
+        return [_read_csv(read_bytes(path, display), display)]
     if suffix in (".xlsx", ".xlsm", ".xls"):
         raise SodcheckError(Text("文件扩展名是 Excel，但内容不是 Excel 工作簿（可能已损坏或被改名）",
                                  "named like an Excel file, but the content is not an Excel workbook "
@@ -103,43 +114,45 @@ def read_grid(path: Path, display: str | None = None, values_only: bool = False)
                              "unsupported file type: expected xlsx, xls or csv"), file=display)
 
 
-def _fill_merged(sheet: Sheet) -> None:
+def fill_merged(sheet: Sheet) -> None:
+    """Give every cell a merged range covers its top-left value, within the rows the sheet has and
+    the columns any of its rows reaches: cells are never created over empty space."""
+    width = max((len(row) for row in sheet.rows), default=0)
     for r0, c0, r1, c1 in sheet.merged:
-        if r0 >= len(sheet.rows):
+        if r0 >= len(sheet.rows) or c0 >= width or (r0, c0) == (r1, c1):
             continue
-        top = sheet.rows[r0][c0] if c0 < len(sheet.rows[r0]) else Cell(None)
+        top = sheet.rows[r0][c0] if c0 < len(sheet.rows[r0]) else EMPTY
+        last_column = min(c1, width - 1)
         for r in range(r0, min(r1, len(sheet.rows) - 1) + 1):
             row = sheet.rows[r]
-            while len(row) <= c1:
-                row.append(Cell(None))
-            for c in range(c0, c1 + 1):
+            if len(row) <= last_column:
+                row.extend([EMPTY] * (last_column + 1 - len(row)))
+            for c in range(c0, last_column + 1):
                 if (r, c) != (r0, c0):
-                    row[c] = Cell(top.value, top.number_format)
+                    row[c] = top
 
 
-def _read_xlsx(path: Path, display: str) -> list[Sheet]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+def _too_large(display: str, sheet: str | None, rows: int, columns: int) -> None:
+    if rows > LIMITS.rows or columns > LIMITS.columns or rows * columns > LIMITS.cells:
+        raise SodcheckError(Text(
+            f"工作表过大，已拒绝：{rows:,} 行 × {columns:,} 列（上限 {LIMITS.rows:,} 行、{LIMITS.columns:,} 列、"
+            f"{LIMITS.cells:,} 个单元格）",
+            f"sheet too large; refused: {rows:,} rows × {columns:,} columns (limits: {LIMITS.rows:,} rows, "
+            f"{LIMITS.columns:,} columns, {LIMITS.cells:,} cells)"), file=display, sheet=sheet)
 
+
+def _read_xlsx(path: Path, display: str, values_only: bool = False) -> list[Sheet]:
     from .safety import check_zip
 
-    check_zip(path, display)
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError,
-            EOFError, IndexError, AttributeError) as exc:  # openpyxl's ways of meeting a damaged part
-        raise SodcheckError(Text(f"无法作为 xlsx 工作簿打开：{exc}",
-                                 f"cannot open as an xlsx workbook: {exc}"), file=display) from None
+    check_zip(path, display, parse_xml=False)   # sizes from the zip directory; parts are parsed below
     sheets = []
-    for ws in workbook.worksheets:
-        rows, numbers = [], []
-        for row in ws.iter_rows():
-            rows.append([Cell(c.value, c.number_format) for c in row])
-            numbers.append(row[0].row if row else len(numbers) + 1)
-        merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1)
-                  for m in ws.merged_cells.ranges]
-        sheet = Sheet(ws.title, rows, numbers, merged)
-        _fill_merged(sheet)
+    shared: dict[tuple[object, str | None], Cell] = {}
+    for raw in read_workbook(path, display, LIMITS, formats=not values_only):
+        # One Cell per distinct (value, format): units, posts and staff types repeat down a sheet.
+        rows = [[shared.setdefault(item, Cell(*item)) if item[0] is not None else EMPTY for item in row]
+                for row in raw.rows]
+        sheet = Sheet(raw.name, rows, raw.row_numbers, raw.merged)
+        fill_merged(sheet)
         sheets.append(sheet)
     return sheets
 
@@ -147,42 +160,114 @@ def _read_xlsx(path: Path, display: str) -> list[Sheet]:
 def _read_xls(path: Path, display: str) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
+    sheets = []
+    name = None
     try:
         workbook = CalamineWorkbook.from_path(str(path))
+        for name in workbook.sheet_names:
+            ws = workbook.get_sheet_by_name(name)
+            _too_large(display, name, ws.height, ws.width)
+            data = ws.to_python(skip_empty_area=False)
+            rows = [[Cell(v) if v != "" else EMPTY for v in row] for row in data]
+            merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ws.merged_cell_ranges or []]
+            sheet = Sheet(name, rows, list(range(1, len(rows) + 1)), merged)
+            fill_merged(sheet)
+            sheets.append(sheet)
+    except SodcheckError:
+        raise
     except Exception as exc:  # calamine raises its own error types for every kind of damage
-        raise SodcheckError(Text(f"无法打开工作簿：{exc}", f"cannot open the workbook: {exc}"),
-                            file=display) from None
-    sheets = []
-    for name in workbook.sheet_names:
-        ws = workbook.get_sheet_by_name(name)
-        data = ws.to_python(skip_empty_area=False)
-        rows = [[Cell(v if v != "" else None) for v in row] for row in data]
-        merged = []
-        for rng in ws.merged_cell_ranges or []:
-            (r0, c0), (r1, c1) = rng
-            merged.append((r0, c0, r1, c1))
-        sheet = Sheet(name, rows, list(range(1, len(rows) + 1)), merged)
-        _fill_merged(sheet)
-        sheets.append(sheet)
+        raise SodcheckError(Text(f"无法读取工作簿：{exc}", f"cannot read the workbook: {exc}"),
+                            file=display, sheet=name) from None
     return sheets
 
 
-def _read_csv(raw: bytes, display: str) -> Sheet:
-    text = decode(raw, display)
-    sample = text[:4096]
+def utf8_payload(raw: bytes, display: str) -> bytes:
+    """The file as UTF-8 without a BOM, which is what pyarrow reads; GB18030 is transcoded."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw.isascii():   # most exports are codes and digits: nothing to decode
+        return raw
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows, numbers = [], []
-    last_line = 0
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        return decode(raw, display).encode("utf-8")
+
+
+def line_count(payload: bytes) -> int:
+    return payload.count(b"\n") + (0 if not payload or payload.endswith(b"\n") else 1)
+
+
+def csv_records(payload: bytes, display: str, delimiter: str = ",", quotechar: str = '"'
+                ) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, its fields) for every record, blank lines included as []. Strict:
+    a quote that is never closed is an error naming its line, where a lenient reader would carry
+    the rest of the file into that one value."""
+    reader = csv.reader(io.StringIO(payload.decode("utf-8"), newline=""), delimiter=delimiter,
+                        quotechar=quotechar, strict=True)
+    line = 1
     try:
         for record in reader:
-            rows.append([Cell(v if v.strip() != "" else None) for v in record])
-            numbers.append(last_line + 1)
-            last_line = reader.line_num
+            yield line, record
+            line = reader.line_num + 1
     except csv.Error as exc:
-        raise SodcheckError(Text(f"CSV 无法解析：{exc}", f"CSV does not parse: {exc}"),
-                            file=display, row=last_line + 1) from None
+        raise SodcheckError(Text(f"CSV 无法解析（引号未闭合？）：{exc}",
+                                 f"CSV does not parse (a quote not closed?): {exc}"),
+                            file=display, row=line) from None
+
+
+def _dialect(payload: bytes) -> tuple[str, str]:
+    sample = payload[:16384].decode("utf-8", "ignore")[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        return dialect.delimiter, dialect.quotechar or '"'
+    except csv.Error:
+        return ",", '"'
+
+
+def _arrow_cells(column: pa.ChunkedArray) -> list[Cell]:
+    """A column's cells, one shared Cell per distinct value (units and posts repeat); blank is EMPTY."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    cells = [Cell(v) if v is not None and v.strip() else EMPTY for v in encoded.dictionary.to_pylist()]
+    cells.append(EMPTY)     # index -1, where a value is null
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    lookup = np.empty(len(cells), dtype=object)
+    lookup[:] = cells
+    return lookup[indices].tolist()
+
+
+def _read_csv_arrow(payload: bytes, delimiter: str, quotechar: str, width: int) -> pa.Table | None:
+    """The file read by pyarrow, every line a row, or None when pyarrow cannot read it so (rows
+    of different widths, blank lines, a value over several lines, bad quoting)."""
+    names = [f"f{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quotechar),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return table if table.num_rows == line_count(payload) else None
+
+
+def _read_csv(raw: bytes, display: str) -> Sheet:
+    payload = utf8_payload(raw, display)
+    delimiter, quotechar = _dialect(payload)
+    first = next(csv_records(payload[:payload.find(b"\n") + 1 or len(payload)], display, delimiter, quotechar),
+                 (1, []))[1]
+    table = _read_csv_arrow(payload, delimiter, quotechar, len(first)) if first else None
+    if table is not None:
+        _too_large(display, None, table.num_rows, table.num_columns)
+        columns = [_arrow_cells(table.column(i)) for i in range(table.num_columns)]
+        rows = [list(cells) for cells in zip(*columns)]
+        return Sheet(None, rows, list(range(1, len(rows) + 1)))
+    # Blank lines, values over several lines or ragged rows (hand-made title lines): record by record.
+    rows, numbers = [], []
+    for line, record in csv_records(payload, display, delimiter, quotechar):
+        rows.append([Cell(v) if v.strip() else EMPTY for v in record])
+        numbers.append(line)
+        if len(rows) > LIMITS.rows or len(record) > LIMITS.columns:
+            _too_large(display, None, len(rows), len(record))
     return Sheet(None, rows, numbers)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from ..model import SodcheckError, Text
 from ..text import compact
 
 STAFF_ALIASES: dict[str, tuple[str, ...]] = {
@@ -64,3 +65,39 @@ def recognise(value: object, lookup: dict[str, str]) -> str | None:
         if len(alias) >= 4 and alias in key and (best is None or len(alias) > len(best[0])):
             best = (alias, field)
     return best[1] if best else None
+
+
+def field_columns(cells: list[object], lookup: dict[str, str]) -> list[tuple[int, str]]:
+    """(column index, field) of every cell of a header row that names a field, left to right."""
+    found = []
+    for c, value in enumerate(cells):
+        field = recognise(value, lookup) if isinstance(value, str) else None
+        if field:
+            found.append((c, field))
+    return found
+
+
+def first_columns(columns: list[tuple[int, str]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for c, field in columns:
+        found.setdefault(field, c)
+    return found
+
+
+def repeated_fields(columns: list[tuple[int, str]]) -> dict[str, list[int]]:
+    """Fields that more than one column names: field -> its columns."""
+    by_field: dict[str, list[int]] = {}
+    for c, field in columns:
+        by_field.setdefault(field, []).append(c)
+    return {f: cs for f, cs in by_field.items() if len(cs) > 1}
+
+
+def repeated_column_error(field: str, columns: list[tuple[str, str]], file: str, sheet: str | None,
+                          row: int | None) -> SodcheckError:
+    """Two columns (letter, header text) that name one field, which sodcheck cannot read as one."""
+    listed = "、".join(f"{letter} 列“{text}”" for letter, text in columns)
+    listed_en = ", ".join(f"column {letter} ({text!r})" for letter, text in columns)
+    return SodcheckError(Text(
+        f"表头中有多列对应同一字段 {field}：{listed}；只能保留一列，请删除或改名其余列",
+        f"several columns name the field {field}: {listed_en}; keep one and delete or rename the others"),
+        file=file, sheet=sheet, row=row)

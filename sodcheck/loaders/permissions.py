@@ -18,9 +18,16 @@ import pyarrow.csv as pacsv
 
 from .. import arrow
 from ..model import DataWarning, SodcheckError, Text
-from ..text import compact
-from .grid import decode, read_grid, read_head, sniff
-from .headers import PERMISSION_ALIASES, build_lookup, recognise
+from ..text import column_letter, compact
+from .grid import csv_records, line_count, read_bytes, read_grid, read_head, sniff, utf8_payload
+from .headers import (
+    PERMISSION_ALIASES,
+    build_lookup,
+    field_columns,
+    first_columns,
+    repeated_column_error,
+    repeated_fields,
+)
 from .staffing import expand_paths
 
 LOOKUP = build_lookup(PERMISSION_ALIASES)
@@ -77,17 +84,25 @@ def file_kinds(fields: set[str]) -> list[str]:
 
 # ----------------------------------------------------------------------------- reading one file
 
-def _header_line(lines: list[list[str]]) -> tuple[int, dict[str, int]]:
-    best = (0, {})
+def _header_columns(lines: list[list[str]]) -> tuple[int, list[tuple[int, str]]]:
+    """(index of the line among the first 20 that names the most fields, its (column, field) pairs)."""
+    best: tuple[int, list[tuple[int, str]]] = (0, [])
     for i, cells in enumerate(lines[:20]):
-        found: dict[str, int] = {}
-        for c, value in enumerate(cells):
-            name = recognise(value, LOOKUP)
-            if name and name not in found:
-                found[name] = c
-        if len(found) > len(best[1]):
-            best = (i, found)
+        columns = field_columns(list(cells), LOOKUP)
+        if len(first_columns(columns)) > len(first_columns(best[1])):
+            best = (i, columns)
     return best
+
+
+def _header_line(lines: list[list[str]], display: str, sheet: str | None = None,
+                 row_numbers: list[int] | None = None) -> tuple[int, dict[str, int]]:
+    """(index of the header line, field -> column). Two columns naming one field are an error naming
+    both: a second role or account column would otherwise be ignored, and the grants it holds lost."""
+    index, columns = _header_columns(lines)
+    for field_name, repeated in repeated_fields(columns).items():
+        raise repeated_column_error(field_name, [(column_letter(c), str(lines[index][c]).strip()) for c in repeated],
+                                    display, sheet, row_numbers[index] if row_numbers else index + 1)
+    return index, first_columns(columns)
 
 
 def _locate_csv_error(text: str, header_index: int, width: int, delimiter: str = ",") -> int | None:
@@ -101,53 +116,32 @@ def _locate_csv_error(text: str, header_index: int, width: int, delimiter: str =
     return None
 
 
-def _utf8_payload(raw: bytes, display: str) -> bytes:
-    """The file as UTF-8 without a BOM, which is what pyarrow reads; GB18030 is transcoded."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if raw.isascii():   # most exports are codes and digits: nothing to decode
-        return raw
-    try:
-        raw.decode("utf-8")
-        return raw
-    except UnicodeDecodeError:
-        return decode(raw, display).encode("utf-8")
-
-
 def _data_lines(payload: bytes, header_index: int, count: int, delimiter: str, display: str) -> np.ndarray:
     """The line number of each data row. Usually one line per row, which a byte count confirms.
     Otherwise (blank lines, which pyarrow skips, or a quoted value holding a line break) the file
-    is walked with the csv module, which also catches a quote that is never closed: pyarrow would
+    is walked record by record, which also catches a quote that is never closed: pyarrow would
     read the rest of the file into that one value."""
     first = header_index + 2
-    lines = payload.count(b"\n") + (0 if payload.endswith(b"\n") else 1)
-    if lines - first + 1 == count:
+    if line_count(payload) - first + 1 == count:
         return np.arange(first, first + count)
-    reader = csv.reader(io.StringIO(payload.decode("utf-8"), newline=""), delimiter=delimiter, strict=True)
-    numbers, line = [], 1
-    try:
-        for index, record in enumerate(reader):
-            if index > header_index and any(field.strip() for field in record):
-                numbers.append(line)
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise SodcheckError(Text(f"CSV 无法解析（引号未闭合？）：{exc}",
-                                 f"CSV does not parse (a quote not closed?): {exc}"),
-                            file=display, row=line) from None
+    numbers = [line for index, (line, record) in enumerate(csv_records(payload, display, delimiter))
+               if index > header_index and record]
     return np.asarray(numbers[:count], dtype=np.int64)
 
 
 def _read_csv(path: Path, display: str) -> tuple[pa.Table, dict[str, int], int, np.ndarray]:
-    payload = _utf8_payload(path.read_bytes(), display)
+    payload = utf8_payload(read_bytes(path, display), display)
     head_text = payload[:20000].decode("utf-8", "ignore")
     # Tab- and semicolon-separated exports exist (.tsv is accepted): the separator is the one under
     # which the header names the most columns; a comma wins a tie.
-    best = None
+    best: tuple[str, list[list[str]], int, dict[str, int]] | None = None
     for delimiter in DELIMITERS:
         lines = list(csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter))
-        header_index, found = _header_line(lines)
-        if best is None or len(found) > len(best[3]):
-            best = (delimiter, lines, header_index, found)
+        header_index, columns = _header_columns(lines)
+        if best is None or len(first_columns(columns)) > len(best[3]):
+            best = (delimiter, lines, header_index, first_columns(columns))
+    assert best is not None
+    _header_line(best[1], display)   # under the separator chosen, a repeated column is an error
     delimiter, head_lines, header_index, found = best
     if not found:
         return pa.table({}), {}, 1, np.zeros(0, dtype=np.int64)
@@ -174,7 +168,8 @@ def _read_excel(path: Path, display: str, warnings: list[DataWarning] | None = N
     chosen, first_name = None, None
     for sheet in read_grid(path, display, values_only=True):
         header_index, found = _header_line(
-            [[("" if c.value is None else str(c.value)) for c in row] for row in sheet.rows[:20]])
+            [[("" if c.value is None else str(c.value)) for c in row] for row in sheet.rows[:20]],
+            display, sheet.name, sheet.row_numbers)
         if not found:
             continue
         if chosen is not None:
@@ -211,11 +206,7 @@ def _read_parquet(path: Path, display: str) -> tuple[pa.Table, dict[str, int], i
     except (pa.ArrowInvalid, OSError) as exc:
         raise SodcheckError(Text(f"parquet 无法读取：{exc}", f"parquet cannot be read: {exc}"),
                             file=display) from None
-    found = {}
-    for c, name in enumerate(table.column_names):
-        field_name = recognise(name, LOOKUP)
-        if field_name and field_name not in found:
-            found[field_name] = c
+    _, found = _header_line([table.column_names], display)
     return table, found, 1, np.arange(2, 2 + table.num_rows)
 
 

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..model import DataWarning, Person, Posting, SodcheckError, Text
 from ..text import column_letter, compact, tidy
 from .dates import parse_cell
 from .grid import Sheet, read_grid
-from .headers import STAFF_ALIASES, build_lookup, recognise
+from .headers import STAFF_ALIASES, build_lookup, field_columns, first_columns, repeated_column_error, repeated_fields
 
 LOOKUP = build_lookup(STAFF_ALIASES)
 HEADER_SCAN_ROWS = 40
@@ -30,6 +31,7 @@ NOT_ESTABLISHED = ("编外", "非在编", "非编", "劳务派遣", "派遣", "�
                    "公益性岗位", "购买服务", "外包", "返聘")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+MULTI_COLUMN_FIELDS = ("post", "custody", "duties")
 
 
 @dataclass
@@ -43,8 +45,8 @@ class StaffRow:
     id_number: str | None
     staff_type: str
     established: bool | None
-    posts: list[str]
-    custody: list[str]
+    posts: list[tuple[str, str]]       # (post, letter of the column it is in)
+    custody: list[tuple[str, str]]
     duties_text: str
     category: str
     start: date | None
@@ -60,6 +62,10 @@ class StaffingData:
     warnings: list[DataWarning] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     sheets: list[tuple[str, str | None, int]] = field(default_factory=list)  # file, sheet, header row
+    # The grids those sheets were read from, so that a report can mark them without reopening the
+    # files: (file as given, the Sheet, index in sheet.rows of its first header row). Values are as
+    # read, with merged values filled in where the sheet has data; sheet.merged keeps the ranges.
+    source_sheets: list[tuple[str, Sheet, int]] = field(default_factory=list)
 
     @property
     def person_rows(self) -> dict[str, list[Posting]]:
@@ -103,17 +109,23 @@ def split_items(value: str) -> list[str]:
 
 # ----------------------------------------------------------------------------- header detection
 
+def _columns(sheet: Sheet, r: int) -> list[tuple[int, str]]:
+    return field_columns([cell.value for cell in sheet.rows[r]], LOOKUP)
+
+
 def _fields(sheet: Sheet, r: int) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for c, cell in enumerate(sheet.rows[r]):
-        field_name = recognise(cell.value, LOOKUP) if isinstance(cell.value, str) else None
-        if field_name and field_name not in found:
-            found[field_name] = c
-    return found
+    return first_columns(_columns(sheet, r))
 
 
-def find_header(sheet: Sheet) -> tuple[int, int, dict[str, int]] | None:
-    """(first header row, first data row, field -> column index), or None."""
+@dataclass(frozen=True)
+class Header:
+    first: int                                  # index of the first header row
+    data_start: int                             # index of the first row below the header
+    found: dict[str, int]                       # field -> its (first) column
+    columns: tuple[tuple[int, str, int], ...]   # every column that names a field: (column, field, row index)
+
+
+def read_header(sheet: Sheet) -> Header | None:
     best: tuple[int, dict[str, int]] | None = None
     for r in range(min(HEADER_SCAN_ROWS, len(sheet.rows))):
         found = _fields(sheet, r)
@@ -122,21 +134,59 @@ def find_header(sheet: Sheet) -> tuple[int, int, dict[str, int]] | None:
     if best is None:
         return None
     r, found = best
+    columns = [(c, f, r) for c, f in _columns(sheet, r)]
     first, data_start = r, r + 1
     # A two-row header: a group cell ("岗位情况") above sub-columns, or single-row columns merged
     # down over both rows. Take from the neighbouring row what this row does not name.
     for other in (r - 1, r + 1):
         if not 0 <= other < len(sheet.rows):
             continue
+        named = {c for c, _, _ in columns}
         extra = {f: c for f, c in _fields(sheet, other).items()
                  if f not in found and c not in found.values()}
         if extra and "name" not in extra:
             found.update(extra)
+            columns += [(c, f, other) for c, f in _columns(sheet, other) if c not in named]
             first, data_start = min(first, other), max(data_start, other + 1)
         elif other == r - 1 and _fields(sheet, other) and \
                 _fields(sheet, other).items() <= found.items():
             first = other  # the same names merged down over two header rows
-    return first, data_start, found
+    return Header(first, data_start, found, tuple(sorted(columns)))
+
+
+def find_header(sheet: Sheet) -> tuple[int, int, dict[str, int]] | None:
+    """(first header row, first data row, field -> column index), or None."""
+    header = read_header(sheet)
+    return None if header is None else (header.first, header.data_start, header.found)
+
+
+def _same_header_cell(sheet: Sheet, header: Header, a: int, b: int) -> bool:
+    """Whether columns a and b lie under one header cell merged across them."""
+    return any(header.first <= r0 < header.data_start and c0 <= min(a, b) and max(a, b) <= c1
+               for r0, c0, _, c1 in sheet.merged)
+
+
+def extra_columns(sheet: Sheet, header: Header, file: str) -> dict[str, list[int]]:
+    """Further columns of the fields that several columns name. Posts, custody items and duties
+    are read from all of them (a second 岗位 column holds more posts); for any other field, which
+    holds one value per person, two columns are an error naming both: which to believe is the
+    officer's call, and reading only one would drop the other silently."""
+    extra: dict[str, list[int]] = {}
+    for field_name, columns in repeated_fields([(c, f) for c, f, _ in header.columns]).items():
+        distinct = [columns[0]]
+        for c in columns[1:]:
+            if not _same_header_cell(sheet, header, distinct[-1], c):
+                distinct.append(c)
+        if len(distinct) < 2:
+            continue
+        if field_name in MULTI_COLUMN_FIELDS:
+            extra[field_name] = distinct[1:]
+            continue
+        rows = {c: r for c, f, r in header.columns if f == field_name}
+        raise repeated_column_error(
+            field_name, [(column_letter(c), tidy(sheet.text(rows[c], c))) for c in distinct], file, sheet.name,
+            sheet.row_numbers[rows[distinct[1]]])
+    return extra
 
 
 def reporting_unit(sheet: Sheet, before_row: int) -> str | None:
@@ -166,10 +216,25 @@ def _is_empty(sheet: Sheet) -> bool:
 
 class _SheetReader:
     def __init__(self, sheet: Sheet, file: str, found: dict[str, int], data_start: int,
-                 default_unit: str, warnings: list[DataWarning]):
+                 default_unit: str, warnings: list[DataWarning], extra: dict[str, list[int]] | None = None):
         self.sheet, self.file, self.cols, self.data_start = sheet, file, found, data_start
         self.default_unit, self.warnings = default_unit, warnings
         self.letters = {f: column_letter(c) for f, c in found.items()}
+        self.extra = extra or {}
+
+    def items(self, r: int, field_name: str) -> list[tuple[str, str]]:
+        """(item, column letter) of a field that may span several columns, split per item."""
+        columns = ([self.cols[field_name]] if field_name in self.cols else []) + self.extra.get(field_name, [])
+        return [(item, column_letter(c)) for c in columns for item in split_items(self._raw_at(r, c))]
+
+    def _raw_at(self, r: int, c: int) -> str:
+        row = self.sheet.rows[r]
+        value = row[c].value if c < len(row) else None
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value)
 
     def cell(self, r: int, field_name: str):
         c = self.cols.get(field_name)
@@ -182,13 +247,8 @@ class _SheetReader:
 
     def raw(self, r: int, field_name: str) -> str:
         """The cell as typed, line breaks included (they separate posts within one cell)."""
-        cell = self.cell(r, field_name)
-        if cell is None or cell.value is None:
-            return ""
-        value = cell.value
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value)
+        c = self.cols.get(field_name)
+        return "" if c is None else self._raw_at(r, c)
 
     def warn(self, code: str, zh: str, en: str, row: int, field_name: str | None = None) -> None:
         self.warnings.append(data_warning(code, zh, en, self.file, self.sheet.name, row,
@@ -211,8 +271,9 @@ class _SheetReader:
                 unit_above = unit
             post = self.text(r, "post")
             if not name:
-                meaningful = [f for f in self.cols if f not in ("unit",) and self.text(r, f)
-                              and not re.fullmatch(r"\d+", self.text(r, f))]
+                texts = [self.text(r, f) for f in self.cols if f != "unit"] + \
+                    [tidy(self._raw_at(r, c)) for cs in self.extra.values() for c in cs]
+                meaningful = [t for t in texts if t and not re.fullmatch(r"\d+", t)]
                 if meaningful:
                     self.warn("ROW-NO-NAME", f"此行有内容但没有姓名，已跳过：{' '.join(values)[:60]}",
                               f"row has content but no name; skipped: {' '.join(values)[:60]}",
@@ -243,15 +304,16 @@ class _SheetReader:
                       f"start date {parsed.raw} is a number that cannot tell {parsed.raw} from "
                       f"{parsed.raw}0; read as {parsed.value:%Y-%m}. Type it as text or a real date",
                       excel_row, "post_start")
-        posts = split_items(self.raw(r, "post"))
+        posts = self.items(r, "post")
         if not posts and not self.text(r, "category"):
             self.warn("POST-MISSING", "此行没有填写岗位，无法检查其职责",
                       "row gives no post, so its duties cannot be checked", excel_row, "post")
         return StaffRow(
             file=self.file, sheet=self.sheet.name, row=excel_row, name=name, unit=unit,
             department=self.text(r, "department"), id_number=id_number, staff_type=staff_type,
-            established=established, posts=posts, custody=split_items(self.raw(r, "custody")),
-            duties_text=self.text(r, "duties"), category=self.text(r, "category"),
+            established=established, posts=posts, custody=self.items(r, "custody"),
+            duties_text="；".join(filter(None, [self.text(r, "duties")] + [
+                tidy(self._raw_at(r, c)) for c in self.extra.get("duties", [])])), category=self.text(r, "category"),
             start=parsed.value, start_raw=parsed.raw, columns=self.letters)
 
     def read_id(self, r: int, excel_row: int) -> str | None:
@@ -273,7 +335,8 @@ class _SheetReader:
 
 
 def read_file(path: Path, display: str, warnings: list[DataWarning],
-              sheets_read: list[tuple[str, str | None, int]]) -> list[StaffRow]:
+              sheets_read: list[tuple[str, str | None, int]],
+              grids_read: list[tuple[str, Sheet, int]] | None = None) -> list[StaffRow]:
     sheets = read_grid(path, display)
     rows: list[StaffRow] = []
     problems: list[SodcheckError] = []
@@ -281,15 +344,15 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
     for sheet in sheets:
         if _is_empty(sheet):
             continue
-        header = find_header(sheet)
-        missing = [f for f in ("name", "post") if header is None or f not in header[2]]
-        if header is None or (missing and "name" not in header[2] and "post" not in header[2]):
+        header = read_header(sheet)
+        missing = [f for f in ("name", "post") if header is None or f not in header.found]
+        if header is None or (missing and "name" not in header.found and "post" not in header.found):
             if not _is_instructions(sheet):
                 warnings.append(data_warning(
                     "SHEET-SKIPPED", "此工作表找不到含“姓名”和“岗位”的表头行，已跳过",
                     "no header row with 姓名 (name) and 岗位 (post) found; sheet skipped", display, sheet.name))
             continue
-        first, data_start, found = header
+        first, data_start, found = header.first, header.data_start, header.found
         if missing:
             alias = {"name": "姓名", "post": "岗位"}
             names_zh = "、".join(alias[m] for m in missing)
@@ -301,10 +364,13 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
             continue
         unit = reporting_unit(sheet, first) if "unit" not in found else None
         default_unit = unit or sheet.name or Path(display).stem
-        reader = _SheetReader(sheet, display, found, data_start, default_unit, warnings)
+        extra = extra_columns(sheet, header, display)
+        reader = _SheetReader(sheet, display, found, data_start, default_unit, warnings, extra)
         sheet_rows = reader.rows()
         used += 1
         sheets_read.append((display, sheet.name, sheet.row_numbers[first]))
+        if grids_read is not None:
+            grids_read.append((display, sheet, first))
         if not sheet_rows:
             warnings.append(data_warning("SHEET-NO-PEOPLE", "表头下没有人员数据", "no people below the header",
                                          display, sheet.name, sheet.row_numbers[first]))
@@ -359,15 +425,15 @@ def build_people(rows: list[StaffRow], warnings: list[DataWarning]) -> tuple[lis
             source = names_by_id.get(key[3:], row) if key.startswith("id:") else row
             people[key] = Person(key, _display_name(source.name), tidy(source.unit),
                                  key[3:] if key.startswith("id:") else None)
-        common = dict(person_key=key, unit=tidy(row.unit), start=row.start, start_raw=row.start_raw,
+        common: dict[str, Any] = dict(person_key=key, unit=tidy(row.unit), start=row.start, start_raw=row.start_raw,
                       established=row.established, staff_type=row.staff_type,
                       department=row.department, file=row.file, sheet=row.sheet, row=row.row,
                       start_column=row.columns.get("post_start"),
                       staff_column=row.columns.get("staff_type"))
-        for post in row.posts:
-            postings.append(Posting(text=post, source="post", column=row.columns.get("post"), **common))
-        for item in row.custody:
-            postings.append(Posting(text=item, source="custody", column=row.columns.get("custody"), **common))
+        for post, letter in row.posts:
+            postings.append(Posting(text=post, source="post", column=letter, **common))
+        for item, letter in row.custody:
+            postings.append(Posting(text=item, source="custody", column=letter, **common))
         if row.category:
             postings.append(Posting(text=row.category, source="category",
                                     column=row.columns.get("category"), **common))
@@ -402,7 +468,7 @@ def load_staffing(paths: list[str]) -> StaffingData:
     rows: list[StaffRow] = []
     for path, display in expand_paths(paths, (".xlsx", ".xlsm", ".xls", ".csv")):
         data.files.append(display)
-        rows.extend(read_file(path, display, data.warnings, data.sheets))
+        rows.extend(read_file(path, display, data.warnings, data.sheets, data.source_sheets))
     data.people, data.postings = build_people(rows, data.warnings)
     units: dict[str, str] = {}
     for row in rows:

@@ -6,6 +6,7 @@ import csv
 import io
 
 from ..model import Report, Violation
+from ..text import printable
 from .text import evidence_line, safe_cell, subject_id
 
 HEADERS = {
@@ -36,5 +37,5 @@ def render(report: Report, options) -> bytes:
     rows += [[CATEGORY[lang]["warning"], w.code, "", "", "", "", "", w.message.get(lang), "",
               w.file or "", w.sheet or "", w.row or "", w.column or ""] for w in report.warnings]
     for row in rows:
-        writer.writerow([safe_cell(c) for c in row])
+        writer.writerow([safe_cell(printable(c) if isinstance(c, str) else c) for c in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -7,11 +7,12 @@ Escaping follows the runner: in the message % CR LF; in property values also : a
 from __future__ import annotations
 
 from ..model import Report, Violation
+from ..text import printable
 from .locate import finding_text, place, relative, warning_place, with_place
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

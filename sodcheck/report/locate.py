@@ -101,11 +101,13 @@ def finding_text(v: Violation, where: Place, lang: str) -> str:
 
 
 def fingerprint(v: Violation) -> str:
-    """Stable across runs: rule, subject and duties, never a row or line, so that sorting a sheet
-    or moving a role inside its file is not a new finding."""
-    s = v.subject
-    key = "\x1f".join([v.rule_id, s.kind, s.name, s.unit or "", ",".join(v.duties)])
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    """The finding's identity as a hash. A subject of no named system hashes as before systems
+    existed, so fingerprints of earlier runs stay valid."""
+    rule_id, kind, system, unit, name, duties = v.identity
+    parts = [rule_id, kind, name, unit or "", ",".join(duties)]
+    if system is not None:
+        parts.append(system)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def status_note(v: Violation, lang: str) -> str:

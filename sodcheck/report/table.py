@@ -8,8 +8,10 @@ from collections import Counter
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text as RichText
 
 from ..model import Report
+from ..text import printable
 from .text import assessment_rows, evidence_text, subject_id
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
@@ -38,6 +40,11 @@ def assessment_items(report: Report, lang: str) -> list[str]:
             for row in assessment_rows(report, lang)]
 
 
+def plain(value: object) -> RichText:
+    """Text from the inputs, as it is: no rich markup ([red]), no raw control characters."""
+    return RichText(printable(str(value)))
+
+
 def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool) -> Table:
     w = WORDS[lang]
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left")
@@ -50,10 +57,10 @@ def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool
         severity = w[v.severity]
         if v.waiver_status == "active":
             severity += f" ({w['waived']})"
-        table.add_row(f"[{SEVERITY_STYLE[v.severity]}]{severity}[/]", v.rule_id, subject,
-                      v.subject.unit or "", v.message.get(lang),
-                      "\n".join(evidence_text(e, report, lang) for e in v.evidence[:6])
-                      + (f"\n… +{len(v.evidence) - 6}" if len(v.evidence) > 6 else ""))
+        table.add_row(f"[{SEVERITY_STYLE[v.severity]}]{severity}[/]", plain(v.rule_id), plain(subject),
+                      plain(v.subject.unit or ""), plain(v.message.get(lang)),
+                      plain("\n".join(evidence_text(e, report, lang) for e in v.evidence[:6])
+                            + (f"\n… +{len(v.evidence) - 6}" if len(v.evidence) > 6 else "")))
     return table
 
 
@@ -67,13 +74,13 @@ def _batch_summary(console: Console, report: Report, w: dict) -> None:
         table = Table(w["folder"], w["files"], w["violations"], title=w["by_folder"], box=box.SIMPLE,
                       title_justify="left")
         for folder, info in folders.items():
-            table.add_row(folder, str(info["files"]), str(info["violations"]))
+            table.add_row(plain(folder), str(info["files"]), str(info["violations"]))
         console.print(table)
     units = Counter(v.subject.unit for v in report.violations if v.subject.unit)
     if len(units) > 1:
         table = Table(w["unit"], w["violations"], title=w["by_unit"], box=box.SIMPLE, title_justify="left")
         for unit, count in sorted(units.items(), key=lambda item: (-item[1], item[0]))[:20]:
-            table.add_row(unit, str(count))
+            table.add_row(plain(unit), str(count))
         if len(units) > 20:
             table.add_row(w["more_units"].format(n=len(units) - 20), "")
         console.print(table)
@@ -92,13 +99,13 @@ def render(report: Report, options) -> str:
     if people is not None:
         head += f" · {w['people']} {people}"
     console.print(f"[bold]{head}[/]   {w['as_of']} {report.as_of.isoformat()}")
-    console.print(f"{w['inputs']}: {', '.join(report.inputs)}")
+    console.print(plain(f"{w['inputs']}: {', '.join(report.inputs)}"))
     _batch_summary(console, report, w)
     items = assessment_items(report, lang)
     if items:
         console.print(f"[bold]{w['assessment']}[/]")
         for item in items:
-            console.print(f"  • {item}")
+            console.print(plain(f"  • {item}"))
     if report.violations:
         console.print(_findings_table(w["violations"], report.violations, report, lang, options.show_ids))
     else:
@@ -116,6 +123,6 @@ def render(report: Report, options) -> str:
                                               if warning.row else None,
                                               (f"{warning.column}列" if lang == "zh" else f"col {warning.column}")
                                               if warning.column else None) if p)
-            table.add_row(warning.code, where, warning.message.get(lang))
+            table.add_row(plain(warning.code), plain(where), plain(warning.message.get(lang)))
         console.print(table)
     return buffer.getvalue()

@@ -1,0 +1,112 @@
+"""Outputs never replace an input, are never left half-written, and show control characters
+from the inputs escaped."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+import openpyxl
+import pytest
+
+from sodcheck.output import write_file
+
+from .conftest import HEADER, run_cli, write_csv, write_xlsx
+
+ROWS = [["李娜", "中心", "在编", "会计、出纳", "2015.09"], ["赵敏", "中心", "在编", "内控稽核", "2018.01"]]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json", "html"])
+def test_the_report_never_replaces_the_staffing_sheet(tmp_path, fmt):
+    sheet = write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [HEADER, *ROWS]})
+    before = sheet.read_bytes()
+    code, _, err = run_cli("check", "--staff", str(sheet), "--format", fmt, "-o", str(sheet))
+    assert code == 2 and "x.xlsx" in err
+    assert sheet.read_bytes() == before
+    assert openpyxl.load_workbook(sheet).active["A2"].value == "李娜"
+
+
+def test_a_csv_input_is_protected_too(tmp_path):
+    sheet = write_csv(tmp_path / "staff.csv", [HEADER, *ROWS])
+    before = sheet.read_bytes()
+    code, _, err = run_cli("check", "--staff", str(sheet), "--format", "csv", "-o", str(sheet))
+    assert code == 2 and "staff.csv" in err and sheet.read_bytes() == before
+
+
+@pytest.mark.parametrize("option", ["--sarif-output", "--junit-output"])
+def test_ci_outputs_never_replace_an_input(tmp_path, option):
+    sheet = write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [HEADER, *ROWS]})
+    before = sheet.read_bytes()
+    code, _, err = run_cli("check", "--staff", str(sheet), option, str(sheet))
+    assert code == 2 and sheet.read_bytes() == before
+
+
+def test_the_same_file_by_another_name_is_the_same_input(tmp_path):
+    sheet = write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [HEADER, *ROWS]})
+    link = tmp_path / "link.xlsx"
+    os.link(sheet, link)
+    before = sheet.read_bytes()
+    code, _, _ = run_cli("check", "--staff", str(sheet), "--format", "xlsx", "-o", str(link))
+    assert code == 2 and sheet.read_bytes() == before
+    code, _, _ = run_cli("check", "--staff", str(tmp_path), "--format", "csv",
+                         "-o", str(tmp_path / "." / "x.xlsx"))
+    assert code == 2 and sheet.read_bytes() == before
+
+
+def test_a_rule_file_or_baseline_is_an_input(tmp_path):
+    sheet = write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [HEADER, *ROWS]})
+    rules = tmp_path / "office.yaml"
+    rules.write_text("rules: []\n", encoding="utf-8")
+    code, _, _ = run_cli("check", "--staff", str(sheet), "--rules", str(rules), "--format", "json", "-o", str(rules))
+    assert code == 2 and rules.read_text(encoding="utf-8") == "rules: []\n"
+
+
+def test_a_failed_write_leaves_the_earlier_report(tmp_path, monkeypatch):
+    target = tmp_path / "report.json"
+    target.write_text("earlier", encoding="utf-8")
+
+    def broken(fd, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", broken)
+    with pytest.raises(Exception, match="No space left"):
+        write_file("new report", str(target))
+    assert target.read_text(encoding="utf-8") == "earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_a_report_replaces_an_earlier_report(tmp_path):
+    sheet = write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [HEADER, *ROWS]})
+    out = tmp_path / "out.csv"
+    out.write_text("old", encoding="utf-8")
+    code, _, _ = run_cli("check", "--staff", str(sheet), "--format", "csv", "-o", str(out))
+    assert code == 1 and out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "x.xlsx"]
+
+
+HOSTILE = "李\x1b[2J\x07娜"
+
+
+@pytest.fixture
+def hostile_sheet(tmp_path):
+    return write_csv(tmp_path / "staff.csv", [HEADER, [HOSTILE, "中心", "在编", "会计、出纳", "2015.09"]])
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "github"])
+def test_control_characters_are_shown_escaped(hostile_sheet, fmt):
+    code, out, _ = run_cli("check", "--staff", str(hostile_sheet), "--format", fmt, "--as-of", "2020-01-01")
+    assert code == 1
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b" in out and "\\x07" in out
+
+
+def test_control_characters_in_csv_cells(hostile_sheet):
+    _, out, _ = run_cli("check", "--staff", str(hostile_sheet), "--format", "csv", "--as-of", "2020-01-01")
+    rows = list(csv.reader(io.StringIO(out.lstrip("\ufeff"))))
+    assert any(r[4] == "李\\x1b[2J\\x07娜" for r in rows[1:])
+
+
+def test_rich_markup_in_a_name_is_shown_as_written(tmp_path):
+    sheet = write_csv(tmp_path / "staff.csv", [HEADER, ["[red]李娜", "中心", "在编", "会计、出纳", "2015.09"]])
+    _, out, _ = run_cli("check", "--staff", str(sheet), "--format", "table", "--as-of", "2020-01-01")
+    assert "[red]李娜" in out
