@@ -11,6 +11,7 @@ A case is a mapping (see the head of tests/cases/rules.yaml):
   perms       permission-export tables, each a list of row mappings, written as CSV files:
               accounts, account_roles, role_permissions, role_includes, permissions (the catalogue), flat
   roles       a role-configuration document (a mapping with roles and permissions), written as YAML
+  ops         operation-log rows, each a mapping with the log's headers as keys, written as a CSV file
   only        the rule ids whose findings are compared exactly (default: every rule)
   violations  [rule id, subject name] or [rule id, subject kind, subject name] of every finding expected
   notices     the same for notices (compared only when given)
@@ -32,8 +33,8 @@ from .conftest import HEADER, write_csv, write_xlsx
 
 DEFAULT_AS_OF = date(2019, 6, 30)
 PERM_TABLES = ("accounts", "account_roles", "role_permissions", "role_includes", "permissions", "flat")
-CASE_KEYS = {"name", "as_of", "rules", "staff", "staff_format", "rows", "header", "perms", "roles", "only",
-             "violations", "notices", "warnings", "error"}
+CASE_KEYS = {"name", "as_of", "rules", "staff", "staff_format", "rows", "header", "perms", "roles", "ops",
+             "only", "violations", "notices", "warnings", "error"}
 
 
 def load_cases(path: Path) -> list[dict]:
@@ -94,6 +95,8 @@ def write_inputs(case: dict, folder: Path) -> CheckRequest:
         path = folder / "roles.yaml"
         path.write_text(_text(case["roles"]), encoding="utf-8")
         request.roles.append(str(path))
+    if "ops" in case:
+        request.ops.append(str(write_csv(folder / "ops.csv", _table(case["ops"]))))
     return request
 
 
