@@ -180,12 +180,15 @@ def _read_excel(path: Path, display: str, warnings: list[DataWarning] | None = N
                     f"sheet {sheet.name!r} is a permission table too, but only the first one of a workbook "
                     f"({first_name!r}) is read; save it as a file of its own")))
             continue
-        data = sheet.rows[header_index + 1:]
+        # Rows without any value are skipped silently, as pyarrow skips the blank lines of a CSV.
+        kept = [i for i in range(header_index + 1, len(sheet.rows))
+                if any(c.value is not None for c in sheet.rows[i])]
+        data = [sheet.rows[i] for i in kept]
         width = max((len(r) for r in data), default=0)
         table = pa.table({str(c): pa.array([_cell_text(r[c].value) if c < len(r) else None for r in data],
                                             pa.string()) for c in range(width)})
         chosen = table, found, sheet.row_numbers[header_index], \
-            np.asarray(sheet.row_numbers[header_index + 1:header_index + 1 + len(data)], dtype=np.int64)
+            np.asarray([sheet.row_numbers[i] for i in kept], dtype=np.int64)
         first_name = sheet.name
     return chosen or (pa.table({}), {}, 1, np.zeros(0, dtype=np.int64))
 
@@ -202,11 +205,11 @@ def _read_parquet(path: Path, display: str) -> tuple[pa.Table, dict[str, int], i
     import pyarrow.parquet as pq
 
     try:
+        _, found = _header_line([pq.read_schema(path).names], display)  # before the columns are read
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise SodcheckError(Text(f"parquet 无法读取：{exc}", f"parquet cannot be read: {exc}"),
                             file=display) from None
-    _, found = _header_line([table.column_names], display)
     return table, found, 1, np.arange(2, 2 + table.num_rows)
 
 
