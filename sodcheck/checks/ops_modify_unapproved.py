@@ -36,6 +36,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
     log = ctx.ops
     if log is None or log.latest is None:
         return
+    latest = log.latest.isoformat(sep=" ")
     s = steps(log)
     window = ibis.interval(days=rule.window_days)
     changes = s.filter(s.kind == "modify")
@@ -54,10 +55,9 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
             return Text(f"{row['elapsed']} 个修改环节在 {rule.window_days} 天内没有他人审批",
                         f"{row['elapsed']} change step(s) without another operator's approval within "
                         f"{rule.window_days} days")
-        return Text(f"{row['waiting']} 个修改环节尚待审批，{rule.window_days} 天期限未满（日志最晚时间 "
-                    f"{log.latest.isoformat(sep=' ')}）",
+        return Text(f"{row['waiting']} 个修改环节尚待审批，{rule.window_days} 天期限未满（日志最晚时间 {latest}）",
                     f"{row['waiting']} change step(s) await approval; the {rule.window_days}-day window has "
-                    f"not passed at the log's latest time {log.latest.isoformat(sep=' ')}")
+                    f"not passed at the log's latest time {latest}")
 
     out.violations += report(rule, log, per.filter(per.elapsed > 0), focus, "biz_id", business_subject, detail)
     out.notices += report(rule, log, per.filter(per.elapsed == 0), focus, "biz_id", business_subject, detail)

@@ -37,7 +37,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         **{f"has_{k}": (handled.kind == k).any() for k in HANDLING_KINDS})
     pairs = pairs.filter(pairs.kinds >= 2)
     # One finding per business, naming every operator who did more than one kind of step in it.
-    who = {}
+    who: dict[str, list[dict]] = {}
     for row in pairs.to_pyarrow().to_pylist():
         who.setdefault(row["biz_id"], []).append(row)
     hits = pairs.group_by("biz_id").agg(unit=pairs.unit.min())

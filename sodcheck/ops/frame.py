@@ -16,7 +16,7 @@ from typing import Any
 
 from ..loaders.ops import WIDE_STEPS, OpsSource, read_sources
 from ..model import DataWarning, SodcheckError, Text
-from .config import OpsConfig
+from .config import COMPLETING_KINDS, OpsConfig
 
 # 2024-03-05 09:12:33, 2024/3/5 9:12, 2024年3月5日 9时12分33秒, 2024.03.05 09:12:33.000
 _SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：时](\d{1,2})"
@@ -154,7 +154,9 @@ def _raw(con: Any, source: OpsSource, index: int) -> tuple[Any, Any]:
     if source.parquet is not None:
         table = con.read_parquet(str(source.parquet), table_name=f"ops_src_{index}", file_row_number=True)
     else:
-        table = con.create_table(f"ops_src_{index}", source.table, temp=True)
+        import ibis
+
+        table = ibis.memtable(source.table)
     row = table[source.row_column] if source.row_column else table.file_row_number + source.first_row
     return table, row
 
@@ -235,7 +237,7 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
                                            fixed=valid.fixed_kind.max()).to_pyarrow().to_pylist()
     first_rows = _first_rows(valid, [s["step"] for s in steps_seen if s["fixed"] is None
                                      and config.step_kind(s["step"]) is None])
-    kinds = {"step": [], "kind": []}
+    kinds: dict[str, list] = {"step": [], "kind": []}
     for entry in sorted(steps_seen, key=lambda s: s["step"]):
         kind = entry["fixed"] or config.step_kind(entry["step"])
         if kind is None:
@@ -250,7 +252,7 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
         kinds["kind"].append(kind)
     types = valid.select("biz_type").distinct().to_pyarrow()["biz_type"].to_pylist()
     default = config.default_class
-    classes = {"biz_type": [], "levels": []}
+    classes: dict[str, list] = {"biz_type": [], "levels": []}
     for biz_type in types:
         chosen = config.business_class(biz_type)
         if biz_type is not None and chosen is not None and chosen is not default:
@@ -264,10 +266,15 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
         kind=joined.kind,
         levels=joined.levels.fill_null(default.levels if default else 2).cast("int32")), temp=True)
     con.raw_sql("DROP TABLE ops_rows")  # the steps are all that the checks read
-    summary = steps.aggregate(latest=steps.time.max(), rows=steps.count(),
-                              businesses=steps.biz_id.nunique()).to_pyarrow().to_pylist()[0]
+    judged = steps.filter(steps.kind.notnull() & (steps.kind != "view"))
+    per_business = judged.group_by("biz_id").agg(completed=judged.kind.isin(COMPLETING_KINDS).any())
+    summary = steps.aggregate(latest=steps.time.max(), rows=steps.count()).to_pyarrow().to_pylist()[0]
+    businesses = per_business.aggregate(count=per_business.count(), in_progress=(~per_business.completed).sum())
+    counts = businesses.to_pyarrow().to_pylist()[0]
     log = OpsLog(con, steps, files, config, summary["latest"], warnings, _cleanup=cleanup)
-    log.stats.update(ops_files=len(files), ops_rows=summary["rows"], ops_businesses=summary["businesses"])
+    # Businesses still in progress (no approve, pay or complete step) are not judged by review levels.
+    log.stats.update(ops_files=len(files), ops_rows=summary["rows"], ops_businesses=counts["count"],
+                     ops_in_progress=int(counts["in_progress"] or 0))
     names = steps.filter(steps.operator_name.notnull()).group_by("operator").agg(
         name=steps.operator_name.min()).to_pyarrow().to_pylist()
     for entry in names:
