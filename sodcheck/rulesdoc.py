@@ -121,18 +121,16 @@ def type_name(annotation: object) -> str:
     return str(annotation)
 
 
+# pydantic's numeric bounds (Field(ge=...) and the like) as a reader writes them.
+BOUNDS = (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
+
+
 def _constraints(info: FieldInfo) -> str:
     words = []
     for item in info.metadata:
-        if isinstance(item, annotated_types.Ge):
-            words.append(f"≥ {item.ge}")
-        elif isinstance(item, annotated_types.Gt):
-            words.append(f"> {item.gt}")
-        elif isinstance(item, annotated_types.Le):
-            words.append(f"≤ {item.le}")
-        elif isinstance(item, annotated_types.Lt):
-            words.append(f"< {item.lt}")
-        elif isinstance(item, annotated_types.MinLen):
+        words += [f"{sign} {getattr(item, name)}" for name, sign in BOUNDS
+                  if getattr(item, name, None) is not None]
+        if isinstance(item, annotated_types.MinLen):
             words.append(f"at least {item.min_length} item{'s' if item.min_length != 1 else ''}")
         elif isinstance(item, annotated_types.MaxLen):
             words.append(f"at most {item.max_length} items")
