@@ -60,11 +60,25 @@ def recognise(value: object, lookup: dict[str, str]) -> str | None:
         return None
     if key in lookup:
         return lookup[key]
+    if not _long_aliases(lookup).search(key):
+        return None     # most cells a data row is checked for (names, posts) contain no alias
     best = None
     for alias, field in lookup.items():
         if len(alias) >= 4 and alias in key and (best is None or len(alias) > len(best[0])):
             best = (alias, field)
     return best[1] if best else None
+
+
+_LONG_ALIASES: dict[int, re.Pattern[str]] = {}
+
+
+def _long_aliases(lookup: dict[str, str]) -> re.Pattern[str]:
+    """One pattern for the aliases that may be contained in a header (lookups are module constants)."""
+    pattern = _LONG_ALIASES.get(id(lookup))
+    if pattern is None:
+        longs = sorted((a for a in lookup if len(a) >= 4), key=len, reverse=True)
+        pattern = _LONG_ALIASES[id(lookup)] = re.compile("|".join(map(re.escape, longs)) or "(?!)")
+    return pattern
 
 
 def field_columns(cells: list[object], lookup: dict[str, str]) -> list[tuple[int, str]]:

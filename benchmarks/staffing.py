@@ -1,0 +1,105 @@
+"""Staffing loader against pandas on the same files: a CSV of N rows and an Annex 2 workbook.
+
+    .venv/bin/python benchmarks/staffing.py --csv-rows 1000000 --xlsx-rows 20000
+
+Each step runs as its own process (wall time and peak RSS from outside, as benchmarks/run.py
+does): pandas.read_csv / pandas.read_excel of the file, and sodcheck's load_staffing of it.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADER = ["序号", "单位", "姓名", "身份证号", "人员身份", "岗位", "岗位职责", "任现岗时间"]
+UNITS = [f"第{i}经办中心" for i in range(200)]
+POSTS = ["会计", "出纳", "待遇审核", "征缴", "稽核", "信息管理", "档案", "内控"]
+TYPES = ["在编", "编外", "劳务派遣", "参公"]
+
+STEPS = {
+    "pandas.read_csv": "import pandas, sys; pandas.read_csv(sys.argv[1], dtype=str)",
+    "pandas.read_excel": "import pandas, sys; pandas.read_excel(sys.argv[1], dtype=str, header=None)",
+    "sodcheck load_staffing": "import sys; from sodcheck.loaders.staffing import load_staffing; "
+                              "load_staffing([sys.argv[1]])",
+}
+
+
+def rows(count: int, seed: int = 1):
+    rng = random.Random(seed)
+    for i in range(count):
+        yield [i + 1, rng.choice(UNITS), f"人员{i}", "", rng.choice(TYPES), rng.choice(POSTS),
+               "按规定办理", f"{rng.randint(2005, 2023)}.{rng.randint(1, 12):02d}"]
+
+
+def write_csv(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows(count))
+
+
+def write_xlsx(path: Path, count: int) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("人员分工")
+    sheet.append(["经办机构人员分工、岗位职责情况表"])
+    sheet.append(HEADER)
+    for row in rows(count):
+        sheet.append(row)
+    workbook.save(path)
+
+
+def measure(code: str, path: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one process running code on path."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return wall, peak
+
+
+def best_of(code: str, path: Path, repeat: int) -> tuple[float, float]:
+    # ru_maxrss of children is the largest so far: run each step in a fresh interpreter per figure.
+    walls, peaks = [], []
+    for _ in range(repeat):
+        result = subprocess.run([sys.executable, __file__, "--one", code, str(path)], check=True,
+                                capture_output=True, text=True)
+        wall, peak = map(float, result.stdout.split())
+        walls.append(wall)
+        peaks.append(peak)
+    return sorted(walls)[len(walls) // 2], max(peaks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--csv-rows", type=int, default=1_000_000)
+    parser.add_argument("--xlsx-rows", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        wall, peak = measure(args.one[0], Path(args.one[1]))
+        print(f"{wall:.3f} {peak:.0f}")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        csv_path, xlsx_path = Path(folder) / "annex2.csv", Path(folder) / "annex2.xlsx"
+        write_csv(csv_path, args.csv_rows)
+        write_xlsx(xlsx_path, args.xlsx_rows)
+        print("| file | rows | step | wall s | peak MB |")
+        print("|---|---:|---|---:|---:|")
+        for path, count, reference in ((csv_path, args.csv_rows, "pandas.read_csv"),
+                                       (xlsx_path, args.xlsx_rows, "pandas.read_excel")):
+            for step in (reference, "sodcheck load_staffing"):
+                wall, peak = best_of(STEPS[step], path, args.repeat)
+                print(f"| {path.suffix[1:]} | {count:,} | {step} | {wall:.2f} | {peak:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
