@@ -27,15 +27,17 @@ class Rule(RuleBase):
 
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:
+    import ibis
+
     log = ctx.ops
     if log is None:
         return
     s = steps(log)
     per = s.group_by("biz_id").agg(
         completed=s.kind.isin(COMPLETING_KINDS).any(),
-        levels=s.kind.cases(*((k, k) for k in REVIEW_KINDS)).nunique(),
         required=s.levels.max(), unit=s.unit.min(), biz_type=s.biz_type.min(),
         **{f"has_{k}": (s.kind == k).any() for k in REVIEW_KINDS})
+    per = per.mutate(levels=sum((per[f"has_{k}"].cast("int32") for k in REVIEW_KINDS), ibis.literal(0)))
     hits = per.filter(per.completed & (per.levels < per.required))
 
     def detail(row: dict) -> Text:

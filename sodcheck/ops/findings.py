@@ -68,10 +68,12 @@ def report(rule: RuleBase, log: OpsLog, hits: Any, focus: Any, key: str, subject
            detail: Callable[[dict], Text], parts: Any = None) -> list[Violation]:
     """One finding per hit row, its message the rule's with the hit's detail, its evidence the
     first steps of the hit in ``focus``."""
-    records = sorted(hits.to_pyarrow().to_pylist(), key=lambda r: r[key])
-    if not records:
-        return []
-    evidence = evidence_by_key(log, focus, key, hits, parts)
+    # Materialised once: its rows come back here and its keys select the evidence below.
+    with log.materialised(hits) as hits:
+        records = sorted(hits.to_pyarrow().to_pylist(), key=lambda r: r[key])
+        if not records:
+            return []
+        evidence = evidence_by_key(log, focus, key, hits, parts)
     base = rule.message.text()
     out = []
     for r in records:

@@ -9,6 +9,8 @@ the first bad rows and the distinct step texts and business types come back.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -64,6 +66,7 @@ class OpsLog:
     operators: dict[str, OperatorInfo] = field(default_factory=dict)
     accounts_given: bool = False
     _cleanup: Any = None
+    _temporaries: int = 0
 
     def describe(self, operator: str | None) -> str:
         """An operator as a report names it: the code, and the person's name when known."""
@@ -87,6 +90,18 @@ class OpsLog:
 
         codes = sorted(code for code, info in self.operators.items() if info.known)
         return ibis.memtable({"operator": codes}, schema={"operator": "string"})
+
+    @contextmanager
+    def materialised(self, expr: Any) -> Iterator[Any]:
+        """The expression computed once into a temporary table, dropped afterwards: for a result
+        that several queries read (a check's hits, their evidence)."""
+        self._temporaries += 1
+        name = f"ops_tmp_{self._temporaries}"
+        table = self.con.create_table(name, expr, temp=True)
+        try:
+            yield table
+        finally:
+            self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
     def close(self) -> None:
         try:
@@ -149,6 +164,16 @@ def parse_time(column: Any) -> Any:
     return ibis.cases((canonical, fast), (valid, made), else_=ibis.null("timestamp"))
 
 
+def _time_text(column: Any) -> Any:
+    """The time as written, for the warning about a time that cannot be read. A datetime column is
+    never unreadable, only empty: formatting ten million timestamps as text would be wasted."""
+    import ibis
+
+    if column.type().is_timestamp() or column.type().is_date():
+        return ibis.ifelse(column.isnull(), ibis.null("string"), ibis.literal("-"))
+    return _text(column)
+
+
 def _raw(con: Any, source: OpsSource, index: int) -> tuple[Any, Any]:
     """The source as an Ibis table and the expression of each row's number."""
     if source.parquet is not None:
@@ -175,7 +200,7 @@ def _frame(raw: Any, row: Any, source: OpsSource, index: int) -> list[Any]:
         time_column = raw[fields["time"]]
         return [raw.select(**common, step=text("step"), fixed_kind=ibis.null("string"),
                            operator=text("operator"), operator_name=text("operator_name"),
-                           time=parse_time(time_column), time_raw=_text(time_column))]
+                           time=parse_time(time_column), time_raw=_time_text(time_column))]
     frames = []
     for kind, label, operators, _ in WIDE_STEPS:
         if f"{kind}.time" not in fields or (operators and f"{kind}.operator" not in fields):
@@ -184,7 +209,7 @@ def _frame(raw: Any, row: Any, source: OpsSource, index: int) -> list[Any]:
         operator = text(f"{kind}.operator") if operators else ibis.null("string")
         frame = raw.select(**common, step=ibis.literal(label), fixed_kind=ibis.literal(kind), operator=operator,
                            operator_name=ibis.null("string"), time=parse_time(time_column),
-                           time_raw=_text(time_column))
+                           time_raw=_time_text(time_column))
         # An empty pair is a step not taken.
         frames.append(frame.filter(frame.operator.notnull() | frame.time_raw.notnull()))
     return frames
@@ -228,44 +253,33 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
         raw, row = _raw(con, source, index)
         frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, index)]
     union = frames[0] if len(frames) == 1 else ibis.union(*frames)
-    union = union.mutate(problem=_problem(union))
-    rows = con.create_table("ops_rows", union, temp=True)
-    _warn_skipped(rows, files, warnings)
-
-    valid = rows.filter(rows.problem.isnull())
-    steps_seen = valid.group_by("step").agg(count=valid.count(), file=valid.file.min(),
-                                           fixed=valid.fixed_kind.max()).to_pyarrow().to_pylist()
-    first_rows = _first_rows(valid, [s["step"] for s in steps_seen if s["fixed"] is None
-                                     and config.step_kind(s["step"]) is None])
+    # The step texts and business types are few: classify them here, then write the one table the
+    # checks read, kind and class joined in, in a single pass over the log.
+    texts = union.select("step", "fixed_kind").distinct().to_pyarrow().to_pylist()
     kinds: dict[str, list] = {"step": [], "kind": []}
-    for entry in sorted(steps_seen, key=lambda s: s["step"]):
-        kind = entry["fixed"] or config.step_kind(entry["step"])
-        if kind is None:
-            file, row = first_rows.get(entry["step"], (entry["file"], None))
-            warnings.append(DataWarning("UNCLASSIFIED-STEP", files[file], None, row, None, Text(
-                f"环节“{entry['step']}”不对应任何环节类型（{entry['count']} 行），这些行未参与检查；"
-                "如需检查，请在规则文件的 ops_steps 中补充",
-                f"step {entry['step']!r} matches no step kind ({entry['count']} rows); those rows were not "
-                "checked. Add an ops_steps pattern to check them")))
-            continue
-        kinds["step"].append(entry["step"])
-        kinds["kind"].append(kind)
-    types = valid.select("biz_type").distinct().to_pyarrow()["biz_type"].to_pylist()
+    for entry in texts:
+        kind = entry["fixed_kind"] or (config.step_kind(entry["step"]) if entry["step"] else None)
+        if kind is not None:
+            kinds["step"].append(entry["step"])
+            kinds["kind"].append(kind)
     default = config.default_class
     classes: dict[str, list] = {"biz_type": [], "levels": []}
-    for biz_type in types:
+    for biz_type in union.select("biz_type").distinct().to_pyarrow()["biz_type"].to_pylist():
         chosen = config.business_class(biz_type)
         if biz_type is not None and chosen is not None and chosen is not default:
             classes["biz_type"].append(biz_type)
             classes["levels"].append(chosen.levels)
-    kind_table = ibis.memtable(kinds, schema={"step": "string", "kind": "string"})
+    kind_table = ibis.memtable(kinds, schema={"step": "string", "kind": "string"}).distinct()
     class_table = ibis.memtable(classes, schema={"biz_type": "string", "levels": "int32"})
-    joined = valid.left_join(kind_table, "step").left_join(class_table, "biz_type")
-    steps = con.create_table("ops_steps", joined.select(
+    rows = union.mutate(problem=_problem(union))
+    joined = rows.left_join(kind_table, "step").left_join(class_table, "biz_type")
+    table = con.create_table("ops_steps", joined.select(
         "biz_id", "biz_type", "step", "operator", "operator_name", "unit", "person_id", "time", "file", "row",
-        kind=joined.kind,
+        "time_raw", "problem", kind=joined.kind,
         levels=joined.levels.fill_null(default.levels if default else 2).cast("int32")), temp=True)
-    con.raw_sql("DROP TABLE ops_rows")  # the steps are all that the checks read
+    _warn_skipped(table, files, warnings)
+    steps = table.filter(table.problem.isnull())
+    _warn_unclassified(steps, files, warnings)
     judged = steps.filter(steps.kind.notnull() & (steps.kind != "view"))
     per_business = judged.group_by("biz_id").agg(completed=judged.kind.isin(COMPLETING_KINDS).any())
     summary = steps.aggregate(latest=steps.time.max(), rows=steps.count()).to_pyarrow().to_pylist()[0]
@@ -282,15 +296,20 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
     return log
 
 
-def _first_rows(valid: Any, texts: list[str]) -> dict[str, tuple[int, int]]:
-    """The first (file, row) of each of a few step texts, for their warning."""
-    if not texts:
-        return {}
-    hits = valid.filter(valid.step.isin(texts)).group_by("step", "file").agg(row=valid.row.min())
-    found: dict[str, tuple[int, int]] = {}
-    for entry in sorted(hits.to_pyarrow().to_pylist(), key=lambda e: (e["file"], e["row"])):
-        found.setdefault(entry["step"], (entry["file"], entry["row"]))
-    return found
+def _warn_unclassified(steps: Any, files: list[str], warnings: list[DataWarning]) -> None:
+    """One warning per step text that no kind matches, with its count and first row."""
+    import ibis
+
+    unknown = steps.filter(steps.kind.isnull())
+    first = ibis.row_number().over(group_by=unknown.step, order_by=[unknown.file, unknown.row])
+    ranked = unknown.mutate(rank=first, count=unknown.count().over(group_by=unknown.step))
+    for entry in sorted(ranked.filter(ranked["rank"] == 0).select("step", "file", "row", "count")
+                        .to_pyarrow().to_pylist(), key=lambda e: e["step"]):
+        warnings.append(DataWarning("UNCLASSIFIED-STEP", files[entry["file"]], None, entry["row"], None, Text(
+            f"环节“{entry['step']}”不对应任何环节类型（{entry['count']} 行），这些行未参与检查；"
+            "如需检查，请在规则文件的 ops_steps 中补充",
+            f"step {entry['step']!r} matches no step kind ({entry['count']} rows); those rows were not "
+            "checked. Add an ops_steps pattern to check them")))
 
 
 def _warn_skipped(rows: Any, files: list[str], warnings: list[DataWarning]) -> None:
