@@ -54,6 +54,7 @@ def people_duties(staffing: StaffingData, taxonomy: Taxonomy, warnings: list[Dat
     def add(posting, duty: str, pattern: str, post: str) -> None:
         duties[posting.person_key].setdefault(duty, []).append(Evidence(
             posting.file, posting.sheet, posting.row, post, duty, pattern, start=posting.start,
+            cells=(posting.column,) if posting.column else (),
             start_column=posting.start_column, staff_column=posting.staff_column))
 
     for postings in by_row.values():
@@ -139,4 +140,5 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
         stats=tuple(sorted(stats.items())),
         unclassified=tuple(sorted(unclassified.items())),
         duty_labels=tuple(sorted((d.id, d.label) for d in ruleset.taxonomy.duties.values())),
-        sheets=tuple(inputs.staffing.sheets) if inputs.staffing is not None else ())
+        sheets=tuple(inputs.staffing.sheets) if inputs.staffing is not None else (),
+        sources=tuple(inputs.staffing.source_sheets) if inputs.staffing is not None else ())

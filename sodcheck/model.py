@@ -5,9 +5,10 @@ files come out the same on every run whatever order the inputs were read in.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_RANK: dict[str, int] = {"high": 3, "medium": 2, "low": 1}
@@ -114,6 +115,9 @@ class Evidence:
     more_paths: int = 0
     line: int | None = None
     start: date | None = None
+    # The cells of this row that the finding is about (column letters), for writers that mark the
+    # sheet: the post's cell, and what the rule judged (a start date, a staff type). Not output.
+    cells: tuple[str, ...] = field(default=(), compare=False)
     # A step of a business in an operation log: which business, the step as written, its kind
     # (accept, review, ...), who did it and when (ISO text, local time).
     biz_id: str | None = None
@@ -248,6 +252,31 @@ class RuleInfo:
 
 
 @dataclass(frozen=True)
+class SourceGrid:
+    """A staffing sheet as it was read, so that writers can show it marked without reopening the
+    input: its cells, merged ranges and where its columns are."""
+
+    file: str
+    sheet: str | None                                 # None for CSV
+    header_row: int                                   # the header's first row, as Excel numbers it
+    data_start: int                                   # the first data row, as Excel numbers it
+    columns: tuple[tuple[str, str], ...]              # field (name, post, unit, ...) -> column letter
+    row_numbers: tuple[int, ...]                      # Excel row (or CSV line) of each grid row
+    # The cells, row by row: objects with a ``value``. Kept by reference, never compared.
+    rows: Sequence[Sequence[Any]] = field(compare=False, repr=False, default=())
+    merged: tuple[tuple[int, int, int, int], ...] = ()   # 0-based grid rows and columns, inclusive
+
+    def column(self, field_name: str) -> str | None:
+        return dict(self.columns).get(field_name)
+
+    def text(self, index: int, column: int) -> str:
+        row = self.rows[index]
+        if column >= len(row) or row[column].value is None:
+            return ""
+        return str(row[column].value)
+
+
+@dataclass(frozen=True)
 class Report:
     as_of: date
     violations: tuple[Violation, ...]
@@ -261,6 +290,7 @@ class Report:
     # Staffing sheets that were read: (file, sheet name or None for CSV, header row). The xlsx
     # writer copies them and marks the offending cells.
     sheets: tuple[tuple[str, str | None, int], ...] = ()
+    sources: tuple[SourceGrid, ...] = field(default=(), compare=False, repr=False)
 
     def stat(self, key: str, default: object = None) -> object:
         return dict(self.stats).get(key, default)

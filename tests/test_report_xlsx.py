@@ -161,12 +161,10 @@ def test_formula_looking_name_stays_text(report):
 def test_marked_copy_fills_and_comments_offending_cells(report):
     wb, _ = workbook(report, "zh")
     ws = wb["标注-人员分工"]
-    # layout kept: title rows, merged ranges, widths
+    # layout kept: title rows and merged ranges; widths fitted to the text
     assert ws["A1"].value == "经办机构人员分工、岗位职责情况表"
     assert {str(r) for r in ws.merged_cells.ranges} >= {"A1:I1", "A2:I2", "B4:B8"}
-    assert ws.column_dimensions["D"].width == 13.5
-    assert ws.column_dimensions["G"].width == 17.25
-    assert ws.row_dimensions[1].height == 33
+    assert ws.column_dimensions["G"].width >= 8
     # accountant + cashier: name and post filled red, with the rule in the comment
     for coordinate in ("D4", "G4"):
         assert fill_of(ws[coordinate]) == MARK_FILL["high"], coordinate
@@ -222,15 +220,15 @@ def test_csv_source_gets_a_plain_marked_copy(tmp_path):
     assert fill_of(ws["F2"]) == MARK_FILL["high"]
 
 
-def test_missing_source_still_renders(tmp_path):
+def test_the_writer_never_reopens_an_input(tmp_path):
+    # The report carries the sheets it marks: the input can be gone by the time it is written.
     path = tmp_path / "gone.xlsx"
     make_staffing(path)
     report = run(CheckRequest(staff=[str(path)], as_of=AS_OF))
     path.unlink()
     wb, _ = workbook(report, "en")
-    assert wb.sheetnames == ["Summary", "Violations", "Notices", "Data issues", "Rules"]
-    values = [c.value for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
-    assert any(v.startswith("No marked copy of") for v in values)
+    assert wb.sheetnames == ["Summary", "Violations", "Notices", "Data issues", "Rules", "Marked-人员分工"]
+    assert wb["Marked-人员分工"]["A1"].value == "经办机构人员分工、岗位职责情况表"
 
 
 def test_cli_refuses_xlsx_to_a_terminal_and_writes_a_file(staffing, tmp_path):

@@ -17,7 +17,6 @@ from ..model import Text
 from ..ruleset import RuleBase
 from .base import Context, Findings, finding
 
-
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("account",)
 

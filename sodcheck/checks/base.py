@@ -1,6 +1,7 @@
 """What every check receives and how it reports."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -57,6 +58,18 @@ def finding(rule: RuleBase, subject: Subject, detail: Text | None, evidence: lis
         message = Text(f"{message.zh}（{detail.zh}）", f"{message.en} ({detail.en})")
     return Violation(rule.id, rule.severity, subject, message, tuple(sorted(set(evidence))),
                      tuple(sorted(set(duties))))
+
+
+def judged(evidence: list[Evidence], cell: Callable[[Evidence], str | None]) -> list[Evidence]:
+    """The evidence, saying which cell of each row the rule judged (a start date, a staff type), so
+    that a marked copy of the sheet highlights it."""
+    return [replace(e, cells=(*e.cells, column)) if (column := cell(e)) and column not in e.cells else e
+            for e in evidence]
+
+
+def staff_cell(e: Evidence) -> str | None:
+    """The staff-type cell of an evidence row: what rules about 在编 judge."""
+    return e.staff_column
 
 
 def held_text(taxonomy: Taxonomy, duties: list[str]) -> Text:

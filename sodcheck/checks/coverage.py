@@ -21,8 +21,7 @@ from pydantic import Field
 from ..model import Subject, Text
 from ..ruleset import RuleBase
 from ..text import compact
-from .base import Context, Findings, duty_list, finding
-
+from .base import Context, Findings, duty_list, finding, judged, staff_cell
 
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("person", "unit")
@@ -50,7 +49,8 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
                 evidence = [e for d in held for e in table.evidence(index, d)]
                 detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}由非在编人员担任",
                               f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
-                out.violations.append(finding(rule, table.subjects[index], detail, evidence, held))
+                out.violations.append(finding(rule, table.subjects[index], detail, judged(evidence, staff_cell),
+                                              held))
     for unit in ctx.units:
         if compact(unit) not in covered:
             detail = Text(f"本单位没有在编人员担任{duty_list(ctx.taxonomy, rule.duties, 'zh')}",

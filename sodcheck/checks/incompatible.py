@@ -20,7 +20,6 @@ from pydantic import Field, field_validator, model_validator
 from ..ruleset import RuleBase
 from .base import Context, Findings, finding, held_text
 
-
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("person", "account", "role")
 

@@ -16,7 +16,6 @@ from ..model import Text
 from ..ruleset import RuleBase
 from .base import Context, Findings, duty_list, finding
 
-
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("person",)
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..model import DataWarning, Text
-from .base import Context, DutySelection, Findings, duty_list, finding, selected_duties
-
+from .base import Context, DutySelection, Findings, duty_list, finding, judged, selected_duties, staff_cell
 
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("person",)
@@ -39,7 +38,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         if status is False:
             detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}，非在编人员",
                           f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
-            out.violations.append(finding(rule, table.subjects[index], detail, evidence, held))
+            out.violations.append(finding(rule, table.subjects[index], detail, judged(evidence, staff_cell), held))
         elif status is None:
             first = min(evidence)
             out.warnings.append(DataWarning(

@@ -17,7 +17,6 @@ from typing import Literal
 from ..ruleset import RuleBase
 from .base import Context, Findings, finding
 
-
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("role",)
 

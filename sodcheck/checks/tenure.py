@@ -20,9 +20,8 @@ from typing import Literal
 from pydantic import Field
 
 from ..loaders.dates import add_years
-from ..model import DataWarning, Text
-from .base import Context, DutySelection, Findings, finding, selected_duties
-
+from ..model import DataWarning, Evidence, Text
+from .base import Context, DutySelection, Findings, finding, judged, selected_duties
 
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("person",)
@@ -65,11 +64,15 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
                 near_ev += first
         subject = table.subjects[index]
         if over:
-            out.violations.append(finding(rule, subject, _detail(ctx, over), over_ev,
+            out.violations.append(finding(rule, subject, _detail(ctx, over), judged(over_ev, _start_cell),
                                           [d for d, _, _ in over]))
         if near:
-            out.notices.append(finding(rule, subject, _detail(ctx, near), near_ev,
+            out.notices.append(finding(rule, subject, _detail(ctx, near), judged(near_ev, _start_cell),
                                        [d for d, _, _ in near], _notice(rule)))
+
+
+def _start_cell(e: Evidence) -> str | None:
+    return e.start_column
 
 
 def _notice(rule: Rule) -> Text:
@@ -79,7 +82,7 @@ def _notice(rule: Rule) -> Text:
 
 
 def _detail(ctx: Context, items) -> Text:
-    zh = "；".join(f"{ctx.taxonomy.label(d, 'zh')}自 {s:%Y-%m-%d} 起，{l:%Y-%m-%d} 满期" for d, s, l in items)
-    en = "; ".join(f"{ctx.taxonomy.label(d, 'en')} since {s:%Y-%m-%d}, limit {l:%Y-%m-%d}"
-                   for d, s, l in items)
+    zh = "；".join(f"{ctx.taxonomy.label(d, 'zh')}自 {s:%Y-%m-%d} 起，{end:%Y-%m-%d} 满期" for d, s, end in items)
+    en = "; ".join(f"{ctx.taxonomy.label(d, 'en')} since {s:%Y-%m-%d}, limit {end:%Y-%m-%d}"
+                   for d, s, end in items)
     return Text(zh, en)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..model import DataWarning, Person, Posting, SodcheckError, Text
+from ..model import DataWarning, Person, Posting, SodcheckError, SourceGrid, Text
 from ..text import column_letter, compact, tidy
 from .dates import parse_cell
 from .grid import Sheet, read_grid
-from .headers import STAFF_ALIASES, build_lookup, field_columns, first_columns, repeated_column_error, repeated_fields
+from .headers import STAFF_ALIASES, build_lookup, first_columns, recognise, repeated_column_error, repeated_fields
 
 LOOKUP = build_lookup(STAFF_ALIASES)
 HEADER_SCAN_ROWS = 40
@@ -63,9 +64,8 @@ class StaffingData:
     files: list[str] = field(default_factory=list)
     sheets: list[tuple[str, str | None, int]] = field(default_factory=list)  # file, sheet, header row
     # The grids those sheets were read from, so that a report can mark them without reopening the
-    # files: (file as given, the Sheet, index in sheet.rows of its first header row). Values are as
-    # read, with merged values filled in where the sheet has data; sheet.merged keeps the ranges.
-    source_sheets: list[tuple[str, Sheet, int]] = field(default_factory=list)
+    # files. Values are as read, with merged values filled in where the sheet has data.
+    source_sheets: list[SourceGrid] = field(default_factory=list)
 
     @property
     def person_rows(self) -> dict[str, list[Posting]]:
@@ -109,8 +109,19 @@ def split_items(value: str) -> list[str]:
 
 # ----------------------------------------------------------------------------- header detection
 
+@lru_cache(maxsize=1 << 16)
+def _field_of(value: str) -> str | None:
+    # Every data row is checked for a repeated header; units, posts and dates repeat down a sheet.
+    return recognise(value, LOOKUP)
+
+
 def _columns(sheet: Sheet, r: int) -> list[tuple[int, str]]:
-    return field_columns([cell.value for cell in sheet.rows[r]], LOOKUP)
+    found = []
+    for c, cell in enumerate(sheet.rows[r]):
+        field_name = _field_of(cell.value) if isinstance(cell.value, str) else None
+        if field_name:
+            found.append((c, field_name))
+    return found
 
 
 def _fields(sheet: Sheet, r: int) -> dict[str, int]:
@@ -336,7 +347,7 @@ class _SheetReader:
 
 def read_file(path: Path, display: str, warnings: list[DataWarning],
               sheets_read: list[tuple[str, str | None, int]],
-              grids_read: list[tuple[str, Sheet, int]] | None = None) -> list[StaffRow]:
+              grids_read: list[SourceGrid] | None = None) -> list[StaffRow]:
     sheets = read_grid(path, display)
     rows: list[StaffRow] = []
     problems: list[SodcheckError] = []
@@ -370,7 +381,11 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
         used += 1
         sheets_read.append((display, sheet.name, sheet.row_numbers[first]))
         if grids_read is not None:
-            grids_read.append((display, sheet, first))
+            columns = {f: column_letter(c) for f, c in found.items()}
+            grids_read.append(SourceGrid(
+                display, sheet.name, sheet.row_numbers[first],
+                sheet.row_numbers[data_start] if data_start < len(sheet.row_numbers) else 10**9,
+                tuple(sorted(columns.items())), tuple(sheet.row_numbers), sheet.rows, tuple(sheet.merged)))
         if not sheet_rows:
             warnings.append(data_warning("SHEET-NO-PEOPLE", "表头下没有人员数据", "no people below the header",
                                          display, sheet.name, sheet.row_numbers[first]))

@@ -11,7 +11,6 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ..model import DataWarning, Report, SodcheckError, Violation, mask_id
-from ..text import column_letter, compact
+from ..model import DataWarning, Report, SourceGrid, Violation, mask_id
+from ..text import compact
 from .text import FORMULA_START, assessment_rows, evidence_text, subject_id
 
 SEVERITIES = ("high", "medium", "low")
@@ -46,7 +45,6 @@ WORDS = {
         "legend_items": {"high": "高风险违规", "medium": "中风险违规", "low": "低风险违规",
                          "notice": "提示（即将到期等）", "warning": "数据问题"},
         "marked_note": "“标注-”工作表是所读人员分工表的副本，违规和数据问题所在单元格已填色并附批注。",
-        "no_mark": "未能生成标注副本：{file}（{reason}）",
         "high": "高", "medium": "中", "low": "低",
         "no": "序号", "subject": "对象", "kind": "对象类型", "id": "身份证号", "message": "说明",
         "evidence": "依据", "status": "状态", "action": "整改情况", "where": "标注位置",
@@ -57,7 +55,6 @@ WORDS = {
         "statuses": {"active": "已豁免", "expired": "豁免已过期", "introduced": "新出现",
                      "removed": "已消除", "new": "新增", "unchanged": "基线中已有"},
         "row_link": "第{row}行",
-        "changed": "工作表“{sheet}”已改动，找不到表头",
     },
     "en": {
         "sheets": {"summary": "Summary", "violations": "Violations", "notices": "Notices",
@@ -79,7 +76,6 @@ WORDS = {
                          "warning": "data issue"},
         "marked_note": "The 'Marked-' sheets are copies of the staffing sheets that were read; the "
                        "cells behind each finding are filled and carry a comment.",
-        "no_mark": "No marked copy of {file} ({reason})",
         "high": "high", "medium": "medium", "low": "low",
         "no": "No.", "subject": "Subject", "kind": "Subject kind", "id": "ID number",
         "message": "Message", "evidence": "Evidence", "status": "Status", "action": "Action taken",
@@ -91,7 +87,6 @@ WORDS = {
         "statuses": {"active": "waived", "expired": "waiver expired", "introduced": "introduced",
                      "removed": "removed", "new": "new", "unchanged": "in baseline"},
         "row_link": "row {row}",
-        "changed": "sheet {sheet!r} has changed: its header is gone",
     },
 }
 
@@ -246,59 +241,12 @@ class SheetMarks:
 
 
 @dataclass
-class SourceSheet:
-    file: str
-    sheet: str | None
-    header_row: int
-    grid: object                          # loaders.grid.Sheet
-    columns: dict[str, str]               # field -> column letter
-    data_start: int                       # first data row as Excel numbers it
+class MarkedSheet:
+    """A staffing sheet as the report carries it, and the marks to put on its copy."""
+
+    source: SourceGrid
     row_index: dict[int, int]             # Excel row (or CSV line) -> grid row index
     marks: SheetMarks = field(default_factory=SheetMarks)
-
-
-def _load_sources(report: Report, lang: str, problems: list[tuple[str, str]]) -> dict[tuple, SourceSheet]:
-    """Read each staffing sheet again and find its columns, as the loader did."""
-    from ..loaders.grid import read_grid
-    from ..loaders.staffing import find_header
-
-    wanted: dict[str, list[tuple[str | None, int]]] = {}
-    for file, sheet, header_row in report.sheets:
-        wanted.setdefault(file, []).append((sheet, header_row))
-    sources: dict[tuple, SourceSheet] = {}
-    for file, sheets in wanted.items():
-        try:
-            grids = {g.name: g for g in read_grid(Path(file), file)}
-        except SodcheckError as exc:
-            problems.append((file, exc.render(lang)))
-            continue
-        for name, header_row in sheets:
-            grid = grids.get(name)
-            header = find_header(grid) if grid is not None else None
-            if header is None:
-                problems.append((file, WORDS[lang]["changed"].format(sheet=name or file)))
-                continue
-            _, data_start, found = header
-            sources[(file, name)] = SourceSheet(
-                file, name, header_row, grid, {f: column_letter(c) for f, c in found.items()},
-                grid.row_numbers[data_start] if data_start < len(grid.row_numbers) else 10**9,
-                {n: i for i, n in enumerate(grid.row_numbers)})
-    return sources
-
-
-def _post_column(source: SourceSheet, row: int, post: str | None) -> str | None:
-    """The column of this row whose text the evidence quotes: post, custody, category or duties."""
-    index = source.row_index.get(row)
-    key = compact(post)
-    if index is not None and key:
-        for field_name in ("post", "custody", "category", "duties"):
-            letter = source.columns.get(field_name)
-            if letter is None:
-                continue
-            c = _letter_index(letter)
-            if key in compact(source.grid.text(index, c)):
-                return letter
-    return source.columns.get("post")
 
 
 def _letter_index(letter: str) -> int:
@@ -308,97 +256,56 @@ def _letter_index(letter: str) -> int:
     return n - 1
 
 
-def _mark_unit(sources: dict[tuple, SourceSheet], unit: str, kind: str, note: str) -> None:
+def _mark_unit(sheets: dict[tuple, MarkedSheet], unit: str, kind: str, note: str) -> None:
     """A finding about a whole unit goes on the first cell that names the unit in each sheet."""
     key = compact(unit)
-    for source in sources.values():
-        letter = source.columns.get("unit")
+    for marked in sheets.values():
+        source = marked.source
+        letter = source.column("unit")
         if letter is None:
             continue
         c = _letter_index(letter)
-        for index, number in enumerate(source.grid.row_numbers):
-            if number >= source.data_start and compact(source.grid.text(index, c)) == key:
-                source.marks.add(number, letter, kind, note)
+        for index, number in enumerate(source.row_numbers):
+            if number >= source.data_start and compact(source.text(index, c)) == key:
+                marked.marks.add(number, letter, kind, note)
                 break
 
 
-def _collect_marks(report: Report, sources: dict[tuple, SourceSheet], lang: str) -> None:
-    kinds = {r.id: r.kind for r in report.rules}
+def _collect_marks(report: Report, sheets: dict[tuple, MarkedSheet], lang: str) -> None:
+    """Each finding marks the cells its evidence names (the checks chose them), and the name."""
     findings = [(v, v.severity) for v in report.violations] + [(v, "notice") for v in report.notices]
     for v, kind in findings:
         label = WORDS[lang]["notices"] if kind == "notice" else WORDS[lang][v.severity]
         note = f"[{v.rule_id} {label}] {v.message.get(lang)}"
         if v.subject.kind == "unit" and not any(e.row is not None for e in v.evidence):
-            _mark_unit(sources, v.subject.unit or v.subject.name, kind, note)
+            _mark_unit(sheets, v.subject.unit or v.subject.name, kind, note)
         for e in v.evidence:
-            source = sources.get((e.file, e.sheet))
-            if source is None or e.row is None:
+            marked = sheets.get((e.file, e.sheet))
+            if marked is None or e.row is None:
                 continue
-            marks = source.marks
-            marks.add(e.row, source.columns.get("name"), kind, note)
-            post_column = _post_column(source, e.row, e.post)
-            marks.add(e.row, post_column, kind, note)
-            if e.post:
-                marks.add(e.row, post_column, kind,
+            marks = marked.marks
+            marks.add(e.row, marked.source.column("name"), kind, note)
+            for letter in e.cells:
+                marks.add(e.row, letter, kind, note)
+            if e.post and e.cells:
+                marks.add(e.row, e.cells[0], kind,
                           f"  “{e.post}” → {report.duty_label(e.duty, lang)}" if lang == "zh" else
                           f"  {e.post!r} → {report.duty_label(e.duty, lang)}")
-            if kinds.get(v.rule_id) == "tenure":
-                marks.add(e.row, e.start_column or source.columns.get("post_start"), kind, note)
-            elif kinds.get(v.rule_id) in ("requires", "coverage"):
-                marks.add(e.row, e.staff_column or source.columns.get("staff_type"), kind, note)
     for w in report.warnings:
-        source = sources.get((w.file, w.sheet))
-        if source is not None and w.row is not None:
-            source.marks.add(w.row, w.column, "warning", f"[{w.code}] {w.message.get(lang)}")
+        marked = sheets.get((w.file, w.sheet))
+        if marked is not None and w.row is not None:
+            marked.marks.add(w.row, w.column, "warning", f"[{w.code}] {w.message.get(lang)}")
 
 
-def _copy_xlsx_sheet(src, dst) -> None:
-    """Values, styles, merged ranges, widths and heights, panes and print titles of one sheet."""
-    for rng in src.merged_cells.ranges:
-        dst.merge_cells(str(rng))
-    for row in src.iter_rows():
-        for c in row:
-            target = dst.cell(row=c.row, column=c.column)
-            if not isinstance(c, MergedCell) and not isinstance(target, MergedCell):
-                put(dst, c.row, c.column, c.value)
-                if c.comment is not None:
-                    target.comment = Comment(c.comment.text, c.comment.author or "")
-            if c.has_style:
-                target.font, target.fill = copy(c.font), copy(c.fill)
-                target.border, target.alignment = copy(c.border), copy(c.alignment)
-                target.number_format, target.protection = c.number_format, copy(c.protection)
-    for key, dim in src.column_dimensions.items():
-        target = dst.column_dimensions[key]
-        target.width, target.hidden = dim.width, dim.hidden
-        target.min, target.max = dim.min, dim.max
-    for key, dim in src.row_dimensions.items():
-        if dim.height is not None:
-            dst.row_dimensions[key].height = dim.height
-        dst.row_dimensions[key].hidden = dim.hidden
-    dst.sheet_format = copy(src.sheet_format)
-    dst.freeze_panes = src.freeze_panes
-    if src.print_title_rows:
-        dst.print_title_rows = src.print_title_rows
-    if src.print_title_cols:
-        dst.print_title_cols = src.print_title_cols
-    dst.page_setup.orientation = src.page_setup.orientation
-    dst.page_setup.paperSize = src.page_setup.paperSize
-    dst.page_setup.fitToWidth = src.page_setup.fitToWidth
-    dst.page_setup.fitToHeight = src.page_setup.fitToHeight
-    dst.sheet_properties.pageSetUpPr = copy(src.sheet_properties.pageSetUpPr)
-    dst.page_margins = copy(src.page_margins)
-    dst.sheet_view.showGridLines = src.sheet_view.showGridLines
-
-
-def _copy_grid(source: SourceSheet, dst) -> None:
-    """A plain copy of a CSV or xls sheet: values, merged ranges, a bold header, fitted widths."""
-    grid = source.grid
-    covered = {(r, c) for r0, c0, r1, c1 in grid.merged for r in range(r0, r1 + 1)
+def _copy_grid(marked: MarkedSheet, dst) -> None:
+    """A copy of the sheet as read: values, merged ranges, a bold header, borders, fitted widths."""
+    source = marked.source
+    covered = {(r, c) for r0, c0, r1, c1 in source.merged for r in range(r0, r1 + 1)
                for c in range(c0, c1 + 1) if (r, c) != (r0, c0)}
     widths: dict[int, int] = {}
-    header_index = source.row_index.get(source.header_row, 0)
-    data_index = source.row_index.get(source.data_start, header_index + 1)
-    for r, row in enumerate(grid.rows):
+    header_index = marked.row_index.get(source.header_row, 0)
+    data_index = marked.row_index.get(source.data_start, header_index + 1)
+    for r, row in enumerate(source.rows):
         for c, cell in enumerate(row):
             if (r, c) in covered or cell.value is None:
                 continue
@@ -407,20 +314,21 @@ def _copy_grid(source: SourceSheet, dst) -> None:
                 target.font = Font(bold=True)
             target.border = GRID
             widths[c + 1] = max(widths.get(c + 1, 0), text_width(cell.value))
-    for r0, c0, r1, c1 in grid.merged:
-        if r1 > r0 or c1 > c0:
-            dst.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+    for r0, c0, r1, c1 in source.merged:
+        if (r1 > r0 or c1 > c0) and r0 < len(source.rows):
+            dst.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=min(r1, len(source.rows) - 1) + 1,
+                            end_column=c1 + 1)
     _set_widths(dst, widths)
     dst.freeze_panes = f"A{data_index + 1}"
 
 
-def _mask_ids(source: SourceSheet, dst, row_of) -> None:
-    letter = source.columns.get("id_number")
+def _mask_ids(marked: MarkedSheet, dst, row_of) -> None:
+    letter = marked.source.column("id_number")
     if letter is None:
         return
     column = _letter_index(letter) + 1
-    for index, number in enumerate(source.grid.row_numbers):
-        if number < source.data_start:
+    for number in marked.source.row_numbers:
+        if number < marked.source.data_start or row_of(number) is None:
             continue
         cell = dst.cell(row=row_of(number), column=column)
         if isinstance(cell, MergedCell) or cell.value is None:
@@ -433,8 +341,8 @@ def _mask_ids(source: SourceSheet, dst, row_of) -> None:
             put(dst, cell.row, column, mask_id(text))
 
 
-def _apply_marks(source: SourceSheet, dst, row_of) -> None:
-    for (row, letter), mark in sorted(source.marks.cells.items()):
+def _apply_marks(marked: MarkedSheet, dst, row_of) -> None:
+    for (row, letter), mark in sorted(marked.marks.cells.items()):
         if row_of(row) is None:
             continue
         cell = dst.cell(row=row_of(row), column=_letter_index(letter) + 1)
@@ -454,43 +362,25 @@ def _apply_marks(source: SourceSheet, dst, row_of) -> None:
         cell.comment = comment
 
 
-def _marked_copies(wb, report: Report, lang: str, show_ids: bool, taken: set[str],
-                   problems: list[tuple[str, str]]) -> dict[tuple, tuple[str, object]]:
-    """Add the marked sheets; returns (file, sheet) -> (sheet title, Excel row -> copied row)."""
-    import openpyxl
-
-    from ..loaders.safety import check_zip
-
-    sources = _load_sources(report, lang, problems)
-    _collect_marks(report, sources, lang)
+def _marked_copies(wb, report: Report, lang: str, show_ids: bool, taken: set[str]) -> dict[tuple, tuple[str, object]]:
+    """Add the marked sheets from the grids the report carries; returns (file, sheet) -> (sheet
+    title, Excel row -> copied row)."""
+    sheets = {(s.file, s.sheet): MarkedSheet(s, {n: i for i, n in enumerate(s.row_numbers)})
+              for s in report.sources}
+    _collect_marks(report, sheets, lang)
     made: dict[tuple, tuple[str, object]] = {}
-    books: dict[str, object] = {}
-    for (file, name), source in sources.items():
+    for (file, name), marked in sheets.items():
         label = name if name is not None else Path(file).stem
         title = sheet_title(WORDS[lang]["marked"] + label, taken)
         dst = wb.create_sheet(title)
-        src = None
-        if name is not None and source.grid.row_numbers and Path(file).suffix.lower() in (".xlsx", ".xlsm"):
-            try:
-                if file not in books:
-                    check_zip(Path(file), file)
-                    books[file] = openpyxl.load_workbook(file, data_only=True)
-                src = books[file][name] if name in books[file].sheetnames else None
-            except (SodcheckError, OSError, KeyError, ValueError, TypeError) as exc:
-                problems.append((file, exc.render(lang) if isinstance(exc, SodcheckError) else str(exc)))
-                src = None
-        if src is not None:
-            _copy_xlsx_sheet(src, dst)
-            row_of = int
-        else:
-            # Grid row i goes to row i + 1: CSV line numbers can skip (a quoted cell spanning
-            # lines), the copy cannot.
-            _copy_grid(source, dst)
-            row_of = (lambda number, index=source.row_index:
-                      index[number] + 1 if number in index else None)
+        _copy_grid(marked, dst)
+        # Grid row i goes to row i + 1: CSV line numbers can skip (a quoted cell spanning lines),
+        # the copy cannot.
+        def row_of(number, index=marked.row_index):
+            return index[number] + 1 if number in index else None
         if not show_ids:
-            _mask_ids(source, dst, row_of)
-        _apply_marks(source, dst, row_of)
+            _mask_ids(marked, dst, row_of)
+        _apply_marks(marked, dst, row_of)
         made[(file, name)] = (title, row_of)
     return made
 
@@ -511,7 +401,7 @@ def _link(cell, made: dict, file: str | None, sheet: str | None, row: int | None
 
 # ----------------------------------------------------------------------------- sheets
 
-def _summary(ws, report: Report, lang: str, problems: list[tuple[str, str]], has_marked: bool) -> None:
+def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
     w = WORDS[lang]
     widths: dict[int, int] = {1: 14, 2: 30, 3: 8, 4: 8}
     cell = put(ws, 1, 1, w["title"])
@@ -607,9 +497,6 @@ def _summary(ws, report: Report, lang: str, problems: list[tuple[str, str]], has
     if has_marked:
         put(ws, row, 1, w["marked_note"])
         row += 1
-    for file, reason in problems:
-        put(ws, row, 1, w["no_mark"].format(file=file, reason=reason)).font = Font(color="C00000")
-        row += 1
     _set_widths(ws, widths, {1: 24, 2: 30, 5: 40})
     _print_setup(ws)
     ws.page_setup.orientation = "portrait"
@@ -689,9 +576,8 @@ def build(report: Report, lang: str = "en", show_ids: bool = False) -> Workbook:
     taken = {summary.title.lower()}
     sheets = {key: wb.create_sheet(sheet_title(w["sheets"][key], taken))
               for key in ("violations", "notices", "warnings", "rules")}
-    problems: list[tuple[str, str]] = []
-    made = _marked_copies(wb, report, lang, show_ids, taken, problems)
-    _summary(summary, report, lang, problems, bool(made))
+    made = _marked_copies(wb, report, lang, show_ids, taken)
+    _summary(summary, report, lang, bool(made))
     _findings_sheet(sheets["violations"], report.violations, report, lang, show_ids, made, True)
     _findings_sheet(sheets["notices"], report.notices, report, lang, show_ids, made, False)
     _warnings_sheet(sheets["warnings"], report.warnings, lang, made)
