@@ -14,6 +14,7 @@ import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -23,10 +24,17 @@ from . import arrow
 from .holders import HolderTable, duty_columns, expand_up
 from .loaders.permissions import PermissionData, status_active
 from .model import DataWarning, Evidence, Subject, Text
-from .taxonomy import Taxonomy, glob_regex
+from .taxonomy import Glob, Taxonomy, glob_regex
 from .text import compact
 
 MAX_PATHS = 3
+# Roles one grant-path search visits before it stops. A province's role graph reaches far fewer
+# from one role; a hostile one (10,000 roles on one include cycle, every one of them flagged) would
+# otherwise cost a search over the whole graph for every flagged role.
+SEARCH_BUDGET = 512
+# Roles shown of one include chain: a longer chain keeps its first roles and the granting role,
+# with a "skipped:N" step for the N roles between (a chain through a 10,000-role cycle).
+MAX_CHAIN = 16
 # Evidence of a role that only a what-if --grant gives: no export row proves it. Empty, not None,
 # because evidence is sorted and the same finding also holds rows of real files; empty is what
 # every writer already treats as "no file" (no SARIF location, no link).
@@ -65,8 +73,8 @@ class _Codes:
             if not m or key == prefix + "*":
                 mask[candidates] = True
             elif len(candidates):
-                rx = re.compile(glob_regex(key), re.IGNORECASE)
-                mask[[i for i in candidates.tolist() if rx.match(self.codes[i])]] = True
+                matcher = Glob(key)
+                mask[[i for i in candidates.tolist() if matcher.match(self.codes[i])]] = True
         return mask
 
 
@@ -114,14 +122,17 @@ def _or_groups(bits: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
 
 
 class Includes:
-    """Role includes as adjacency lists. networkx is loaded only when there is a cycle to
-    condense or to explain: most exports have none, and its import costs more than the closure."""
+    """Role includes as adjacency lists (and a set of edges, so that adding one is O(1) even for a
+    role that includes 10,000 others). networkx is loaded only when there is a cycle to condense:
+    most exports have none, and its import costs more than the closure."""
 
     def __init__(self, size: int):
         self.out: list[list[int]] = [[] for _ in range(size)]
+        self._edges: set[tuple[int, int]] = set()
 
     def add(self, role: int, included: int) -> None:
-        if included not in self.out[role]:
+        if (role, included) not in self._edges:
+            self._edges.add((role, included))
             self.out[role].append(included)
 
     def successors(self, role: int) -> list[int]:
@@ -132,16 +143,7 @@ class Includes:
         return [(a, b) for a, targets in enumerate(self.out) for b in targets]
 
     def has_edge(self, a: int, b: int) -> bool:
-        return b in self.out[a]
-
-    def reach(self, role: int) -> set[int]:
-        seen, todo = {role}, [role]
-        while todo:
-            for nxt in self.out[todo.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        return seen
+        return (a, b) in self._edges
 
     def networkx(self):
         import networkx as nx
@@ -150,6 +152,14 @@ class Includes:
         graph.add_nodes_from(range(len(self.out)))
         graph.add_edges_from(self.edges)
         return graph
+
+    def predecessors(self) -> list[list[int]]:
+        """The include lists turned around: who includes each role, in role order."""
+        back: list[list[int]] = [[] for _ in self.out]
+        for role, targets in enumerate(self.out):
+            for included in targets:
+                back[included].append(role)
+        return back
 
 
 class Grouped:
@@ -204,7 +214,8 @@ class GrantGraph:
         self._paths: dict[tuple[int, str, bool], tuple] = {}
         self._leading: dict[str, np.ndarray] = {}
         self._matches: dict[tuple[int, str, bool], tuple] = {}
-        self._role_direct: dict[int, np.ndarray] = {}
+        self._route_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._granting_cache: dict[tuple[str, bool], list[bool]] = {}
 
     def match(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str | None]:
         """(duty, glob) that classified a permission under a rule duty, for evidence."""
@@ -238,17 +249,24 @@ class GrantGraph:
             self._masks[key] = self.perm_direct[:, cols].any(axis=1)
         return self._masks[key]
 
+    def _role_of_row(self) -> np.ndarray:
+        """The role of each row of role_perm_rows, in its order."""
+        return np.repeat(np.arange(len(self.roles)), np.diff(self.role_perm_rows.offsets))
+
+    @cached_property
+    def _direct_closure(self) -> np.ndarray:
+        """Per role, the packed duties as mapped (not expanded upwards) of every permission it gives
+        through its includes: the same linear closure as role_closure, on the unexpanded bits."""
+        own = _or_groups(_pack(self.perm_direct)[self.role_perm_rows.values], self._role_of_row(), len(self.roles))
+        return _closure(self.includes, own)[0]
+
     def direct_duties(self, starts: list[tuple[int, int, int]],
                       direct: list[tuple[int, int, int]]) -> np.ndarray:
         """The duties, as mapped and not expanded upwards, of every permission these roles (through
-        their includes) and direct grants give. Cached per role; used for linked accounts only."""
+        their includes) and direct grants give. Used for linked accounts only."""
         held = np.zeros(len(self.columns), dtype=bool)
         for role, _, _ in starts:
-            if role not in self._role_direct:
-                reach = self.includes.reach(role)
-                perms = np.concatenate([self.role_perm_rows.values_of(r) for r in sorted(reach)])
-                self._role_direct[role] = self.perm_direct[perms].any(axis=0)
-            held |= self._role_direct[role]
+            held |= np.unpackbits(self._direct_closure[role], count=len(self.columns)).astype(bool)
         for perm, _, _ in direct:
             held |= self.perm_direct[perm]
         return held
@@ -262,30 +280,102 @@ class GrantGraph:
         if key not in self._paths:
             # Formatted once per role: every account holding the role reuses the same tuples.
             self._paths[key] = tuple(
-                (tuple(f"role:{self.roles[r]}" for r in chain) + (f"permission:{self.permissions[perm]}",),
-                 perm, file, row)
+                (_chain_steps(chain, self.roles) + (f"permission:{self.permissions[perm]}",), perm, file, row)
                 for chain, perm, file, row in self._search(role, duty, exact))
         return self._paths[key]
 
     def _search(self, role: int, duty: str, exact: bool = False) -> tuple:
+        """(chain, permission, file, row) for every granting role a breadth-first search from role
+        reaches, each role visited once, with its shortest include chain. The search visits at
+        most SEARCH_BUDGET roles; when that leaves it empty-handed, the nearest granting role
+        comes from the routes (one backward search per duty over the whole graph)."""
         wanted = self._perms_for(duty, exact)
+        if role in self._crowded:
+            # On a cycle of more roles than the budget: the search could only run out of it.
+            return tuple(self._routed(role, wanted, (duty, exact)))
+        granting = self._granting(wanted, (duty, exact))
         found = []
-        seen = {role}
-        queue = deque([(role, (role,))])
+        parent = {role: -1}
+        queue = deque([role])
         while queue:
-            current, chain = queue.popleft()
-            perms = self.role_perm_rows.values_of(current)
-            if wanted[perms].any():
+            current = queue.popleft()
+            if granting[current]:
+                chain = self._chain_to(current, parent)
                 for perm, file, row in self.role_perm_rows.get(current):
                     if wanted[perm]:
                         if len(chain) > 1:
                             file, row = self.include_rows[(chain[0], chain[1])]
                         found.append((chain, perm, file, row))
-            for nxt in sorted(self.includes.successors(current)):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    queue.append((nxt, chain + (nxt,)))
+            for nxt in self.includes.successors(current):    # sorted when the graph was built
+                if nxt not in parent and len(parent) < SEARCH_BUDGET:
+                    parent[nxt] = current
+                    queue.append(nxt)
+        if not found and len(parent) >= SEARCH_BUDGET:
+            found = self._routed(role, wanted, (duty, exact))
         return tuple(found)
+
+    @staticmethod
+    def _chain_to(role: int, parent: dict[int, int]) -> tuple[int, ...]:
+        chain = [role]
+        while parent[chain[-1]] >= 0:
+            chain.append(parent[chain[-1]])
+        return tuple(reversed(chain))
+
+    @cached_property
+    def _crowded(self) -> frozenset[int]:
+        """Roles on an include cycle of more than SEARCH_BUDGET roles."""
+        return frozenset(int(i) for members in self.cycles if len(members) > SEARCH_BUDGET
+                         for i in np.searchsorted(self.roles, members))
+
+    def _granting(self, wanted: np.ndarray, key: tuple[str, bool]) -> list[bool]:
+        """Per role: whether it grants a wanted permission itself (a list: read once per role
+        visited, where a numpy scalar costs more than the search around it)."""
+        if key not in self._granting_cache:
+            grants = np.zeros(len(self.roles), dtype=bool)
+            grants[self._role_of_row()[wanted[self.role_perm_rows.values]]] = True
+            self._granting_cache[key] = grants.tolist()
+        return self._granting_cache[key]
+
+    def _routes(self, wanted: np.ndarray, key: tuple[str, bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(next, target, distance) per role towards the nearest role that grants a wanted permission
+        itself: one breadth-first search backwards from all of them, O(roles + includes)."""
+        if key not in self._route_cache:
+            size = len(self.roles)
+            grants = np.array(self._granting(wanted, key), dtype=bool)
+            nxt = np.full(size, -1, dtype=np.int64)
+            target = np.where(grants, np.arange(size), -1)
+            distance = np.where(grants, 0, -1)
+            back = self.includes.predecessors()
+            queue = deque(np.flatnonzero(grants).tolist())
+            while queue:
+                current = queue.popleft()
+                for role in back[current]:
+                    if distance[role] < 0:
+                        distance[role], nxt[role], target[role] = distance[current] + 1, current, target[current]
+                        queue.append(role)
+            self._route_cache[key] = (nxt, target, distance)
+        return self._route_cache[key]
+
+    def _routed(self, role: int, wanted: np.ndarray, key: tuple[str, bool]) -> list:
+        """The path to the nearest granting role, its middle left out when it is longer than
+        MAX_CHAIN: following it hop by hop for every role of a 10,000-role cycle is quadratic."""
+        nxt, target, distance = self._routes(wanted, key)
+        if target[role] < 0:
+            return []
+        chain = [role]
+        while len(chain) < min(MAX_CHAIN - 2, int(distance[role]) + 1):
+            chain.append(int(nxt[chain[-1]]))
+        skipped = int(distance[role]) + 1 - len(chain) - 1
+        end = int(target[role])
+        steps: tuple[int | str, ...] = (*chain, f"skipped:{skipped}", end) if skipped > 0 else \
+            ((*chain, end) if chain[-1] != end else tuple(chain))
+        found = []
+        for perm, file, row in self.role_perm_rows.get(end):
+            if wanted[perm]:
+                if len(steps) > 1:
+                    file, row = self.include_rows[(role, chain[1] if len(chain) > 1 else end)]
+                found.append((steps, perm, file, row))
+        return found
 
     def evidence_for(self, head: tuple[str, ...], starts: list[tuple[int, int, int]],
                      direct: list[tuple[int, int, int]], duty: str, exact: bool = False) -> list[Evidence]:
@@ -320,6 +410,14 @@ class GrantGraph:
                 post=self.data.catalogue.get(code) or code, duty=held, pattern=how, permission=code, path=path,
                 more_paths=rest if i == len(shown) - 1 else 0))
         return evidence
+
+
+def _chain_steps(chain: Sequence[int | str], roles: list[str]) -> tuple[str, ...]:
+    """A chain's path steps: "role:CODE" per role, and a long chain's "skipped:N" as it is; a
+    chain longer than MAX_CHAIN keeps its first roles and its last (the granting role)."""
+    if len(chain) > MAX_CHAIN:      # (a routed chain is never longer)
+        chain = (*chain[:MAX_CHAIN - 2], f"skipped:{len(chain) - MAX_CHAIN + 1}", chain[-1])
+    return tuple(step if isinstance(step, str) else f"role:{roles[step]}" for step in chain)
 
 
 def _table(table: pa.Table | None, columns: list[str]) -> pa.Table:
@@ -362,7 +460,7 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
 
     closure, cycles = _closure(graph, own)
     for cycle in cycles:
-        order = _cycle_order(graph, cycle)
+        order = cycle_order(graph, cycle)
         chain = " → ".join([roles[i] for i in order] + [roles[order[0]]])
         file, row = include_rows.get((order[0], order[1 % len(order)]), (None, None))
         group_zh = group_en = ""
@@ -381,18 +479,29 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
                       arrow.remap(ar_roles, roles))
 
 
-def _cycle_order(includes: Includes, members: list[int]) -> list[int]:
+def cycle_order(includes: Includes, members: list[int]) -> list[int]:
     """One real cycle through the first member, in include order: the members sorted are not
-    necessarily a chain the reader can follow in the export (A→C→B→A is not A→B→C→A)."""
-    import networkx as nx
-
+    necessarily a chain the reader can follow in the export (A→C→B→A is not A→B→C→A). The
+    shortest one, found by one breadth-first search inside the component: O(its roles and
+    includes), never a search over all simple cycles."""
     start = members[0]
     if len(members) == 1:
         return [start]
-    within = includes.networkx().subgraph(members)
-    paths = nx.single_source_shortest_path(within, start)
-    back = min((p for p in within.predecessors(start) if p != start), key=lambda p: (len(paths[p]), p))
-    return paths[back]
+    inside = set(members)
+    parent = {start: -1}
+    queue = deque([start])
+    while queue:
+        current = queue.popleft()
+        for nxt in includes.successors(current):
+            if nxt in inside and nxt not in parent:
+                parent[nxt] = current
+                queue.append(nxt)
+    distance: dict[int, int] = {}
+    for role in parent:     # in breadth-first order: a parent's distance is known before its child's
+        distance[role] = 0 if role == start else distance[parent[role]] + 1
+    back = min((p for p in members if p != start and includes.has_edge(p, start)),
+               key=lambda p: (distance[p], p))
+    return list(GrantGraph._chain_to(back, parent))
 
 
 def _closure(includes: Includes, own: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
@@ -428,7 +537,7 @@ def _condensed_closure(includes: Includes, own: np.ndarray) -> tuple[np.ndarray,
     closure = comp_bits[np.array([mapping[r] for r in range(len(own))], dtype=np.int64)] \
         if len(own) else own
     cycles = [sorted(members[c]) for c in condensed if len(members[c]) > 1]
-    cycles += [[n] for n in graph.nodes if graph.has_edge(n, n)]
+    cycles += [[n] for n in range(len(includes.out)) if includes.has_edge(n, n)]
     return closure, sorted(cycles)
 
 

@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .model import RuleInfo, SodcheckError, Text
 from .ops.config import OpsCalendar, OpsClass, OpsConfig, OpsStep
-from .taxonomy import Duty, PermissionPattern, PostPattern, Taxonomy
+from .taxonomy import Duty, PermissionPattern, PostPattern, Taxonomy, glob_problem
 from .yamlsource import LocatedYaml, load_yaml
 
 DUTY_ID = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
@@ -66,11 +66,21 @@ class PostDuty(Strict):
         return patterns
 
 
+def _glob(glob: str) -> str:
+    problem = glob_problem(glob)
+    if problem:
+        raise ValueError(problem)
+    return glob
+
+
+GlobText = Annotated[str, AfterValidator(_glob)]
+
+
 class PermissionDuty(Strict):
     duty: str
-    codes: list[str] = []
-    names: list[str] = []
-    unless: list[str] = []      # name globs this entry never maps: 待遇发放查询 is no payment
+    codes: list[GlobText] = []
+    names: list[GlobText] = []
+    unless: list[GlobText] = []      # name globs this entry never maps: 待遇发放查询 is no payment
     note: str | None = None
 
     @model_validator(mode="after")
@@ -215,7 +225,7 @@ def _parse_rule(doc: LocatedYaml, index: int, entry: object) -> RuleBase | RuleO
     kind = entry.get("kind")
     if kind is None:
         model = RuleOverride
-    elif kind in KINDS:
+    elif isinstance(kind, str) and kind in KINDS:
         model = KINDS[kind].Rule
     else:
         raise _error(doc, loc + ("kind",), f"unknown kind {kind!r}; known: {', '.join(sorted(KINDS))}",
@@ -245,10 +255,12 @@ def parse_file(path: Path) -> tuple[LocatedYaml, RuleFile, list[RuleBase | RuleO
 def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
     builtin = builtin_files()
     resolved = {p.resolve() for p in builtin}
+    builtin_paths = {str(p) for p in builtin}
     # Validating the library folder itself must not load it twice.
     files = [(p, False) for p in builtin] + [(p, True) for p in rule_files(user_paths or [])
                                              if p.resolve() not in resolved]
     duties: dict[str, DutyDef] = {}
+    duty_docs: dict[str, tuple[LocatedYaml, int]] = {}      # where each duty was defined
     post: list[tuple[LocatedYaml, int, PostDuty]] = []
     perms: list[tuple[LocatedYaml, int, PermissionDuty, bool]] = []
     rules: dict[str, RuleBase] = {}
@@ -261,6 +273,7 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
             if duty.id in duties and duties[duty.id] != duty:
                 raise _error(doc, ("duties", i, "id"), f"duty {duty.id!r} is already defined")
             duties[duty.id] = duty
+            duty_docs.setdefault(duty.id, (doc, i))
         post.extend((doc, i, p) for i, p in enumerate(parsed.post_duties))
         perms.extend((doc, i, p, is_user) for i, p in enumerate(parsed.permission_duties))
         for i, rule in enumerate(file_rules):
@@ -282,8 +295,10 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
     for duty in duties.values():
         for parent in duty.parents:
             if parent not in duties:
+                doc, i = duty_docs[duty.id]
                 raise SodcheckError(Text(f"职责 {duty.id} 的上级 {parent!r} 未定义",
-                                         f"duty {duty.id}: parent {parent!r} is not defined"))
+                                         f"duty {duty.id}: parent {parent!r} is not defined"),
+                                    file=doc.path, line=doc.line_of("duties", i, "parent"))
     for doc, i, entry in post:
         if entry.duty not in duties:
             raise _error(doc, ("post_duties", i, "duty"), f"unknown duty {entry.duty!r}")
@@ -312,5 +327,9 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
     cycle = taxonomy.cycle()
     if cycle:
         names = " → ".join(reversed(cycle))
-        raise SodcheckError(Text(f"职责层级有环：{names}", f"the duty hierarchy has a cycle: {names}"))
+        # Name the parent link of a duty on the cycle that a user file defines (the built-in
+        # library has none), so that the reader knows where to cut it.
+        doc, i = min((duty_docs[d] for d in cycle[1:]), key=lambda place: (place[0].path in builtin_paths, place[1]))
+        raise SodcheckError(Text(f"职责层级有环：{names}", f"the duty hierarchy has a cycle: {names}"),
+                            file=doc.path, line=doc.line_of("duties", i, "parent"))
     return Ruleset(taxonomy, tuple(rules.values()), tuple(str(p) for p, _ in files), ops)

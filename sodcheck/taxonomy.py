@@ -10,7 +10,7 @@ from __future__ import annotations
 import graphlib
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache, partial
 
 from .model import Text
 from .text import compact
@@ -34,30 +34,176 @@ class PostPattern:
     regex: re.Pattern
 
 
-def glob_regex(glob: str) -> str:
-    """An fnmatch glob as an anchored regular expression that both Python's re and pyarrow's RE2
-    read the same way: one translation for the vectorised matcher and for evidence."""
-    out, i = [], 0
+def glob_match(glob: str, text: str) -> bool:
+    """Whether text matches the whole fnmatch-style glob (case-sensitive), in linear-ish time."""
+    return _cached_glob(glob, False).match(text)
+
+
+@lru_cache(maxsize=4096)
+def _cached_glob(glob: str, ignore_case: bool) -> Glob:
+    return Glob(glob, ignore_case)
+
+
+# A permission code or name is a few dozen characters. A glob far longer than any of them is a
+# mistake or an attack, and would make a large RE2 program for the vectorised matcher.
+MAX_GLOB_LENGTH = 500
+
+
+def glob_problem(glob: str) -> str | None:
+    """Why a rule file's glob is refused (too long, a reversed range like [z-a]), or None."""
+    if len(glob) > MAX_GLOB_LENGTH:
+        return f"glob longer than {MAX_GLOB_LENGTH} characters"
+    return Glob(glob).problem
+
+
+@dataclass(frozen=True)
+class CharClass:
+    """A glob's [...]: single characters and (low, high) ranges, possibly negated."""
+
+    negated: bool
+    chars: frozenset[str]
+    ranges: tuple[tuple[str, str], ...]
+
+    def _has(self, ch: str) -> bool:
+        return ch in self.chars or any(lo <= ch <= hi for lo, hi in self.ranges)
+
+    def accepts(self, ch: str, ignore_case: bool) -> bool:
+        # Case-insensitive as re.IGNORECASE is: [A-Z] takes "a", [a-z] takes "A".
+        found = self._has(ch) or (ignore_case and (self._has(ch.lower()) or self._has(ch.upper())))
+        return found != self.negated
+
+    @property
+    def reversed_range(self) -> tuple[str, str] | None:
+        return next(((lo, hi) for lo, hi in self.ranges if lo > hi), None)
+
+    def regex(self) -> str:
+        def esc(ch: str) -> str:
+            return "\\" + ch if ch in "\\]-^[" else ch
+        # A reversed range takes nothing (as in fnmatch); RE2 would refuse it.
+        body = "".join(esc(c) for c in sorted(self.chars)) + \
+            "".join(f"{esc(lo)}-{esc(hi)}" for lo, hi in self.ranges if lo <= hi)
+        if not body:
+            return "[^\\x00-\\x{10FFFF}]" if not self.negated else "(?s:.)"
+        return "[" + ("^" if self.negated else "") + body + "]"
+
+
+# One character of a segment: a literal (lower case), None for "?", or a class.
+Atom = str | None | CharClass
+
+
+def _parse_class(glob: str, i: int) -> tuple[CharClass, int] | None:
+    """The class opening at glob[i] == "[" and the index of its "]", or None when it never closes
+    (the "[" is then a literal). As fnmatch: "!" (or "^") negates, a "]" right after the opening
+    (or after "!") is a member."""
+    start = i + 1
+    negated = glob[start:start + 1] in ("!", "^")
+    if negated:
+        start += 1
+    end = glob.find("]", start + 1 if glob[start:start + 1] == "]" else start)
+    if end == -1:
+        return None
+    body, chars, ranges, k = glob[start:end], set(), [], 0
+    while k < len(body):
+        if k + 2 < len(body) and body[k + 1] == "-":
+            ranges.append((body[k], body[k + 2]))
+            k += 3
+        else:
+            chars.add(body[k])
+            k += 1
+    return CharClass(negated, frozenset(chars), tuple(ranges)), end
+
+
+def _segments(glob: str, ignore_case: bool) -> list[list[Atom]]:
+    """The glob split at its stars: segments of fixed-width atoms."""
+    segments: list[list[Atom]] = [[]]
+    i = 0
     while i < len(glob):
         ch = glob[i]
         if ch == "*":
-            out.append(".*")
+            segments.append([])
         elif ch == "?":
-            out.append(".")
-        elif ch == "[":
-            end = glob.find("]", i + 2 if glob[i + 1:i + 2] in ("!", "]") else i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = glob[i + 1:end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
-                i = end
+            segments[-1].append(None)
+        elif ch == "[" and (parsed := _parse_class(glob, i)) is not None:
+            segments[-1].append(parsed[0])
+            i = parsed[1]
         else:
-            out.append(re.escape(ch))
+            segments[-1].append(ch.lower() if ignore_case else ch)
         i += 1
-    return "^(?:" + "".join(out) + ")$"
+    return segments
+
+
+def _atom_regex(atom: Atom) -> str:
+    if atom is None:
+        return "."
+    return atom.regex() if isinstance(atom, CharClass) else re.escape(atom)
+
+
+class Glob:
+    """An fnmatch glob (``*``, ``?``, ``[...]``, ``[!...]``), matched (by default case-insensitively) in
+    time bounded by len(text) x len(glob), whatever the glob: no backtracking regex. The split at
+    the stars makes this possible: the first segment must sit at the start, the last at the end,
+    and each middle one is best placed at its leftmost fit, since every segment has a fixed width.
+    A backtracking regular expression tries every split of the text between the stars instead,
+    and ``"*" * 50 + "X"`` against 32 characters never ends. A glob that is not quite one (an
+    unclosed "[", a reversed range) still matches as fnmatch would; ``problem`` says why a rule
+    file should not contain it."""
+
+    def __init__(self, glob: str, ignore_case: bool = True):
+        self.glob, self.ignore_case = glob, ignore_case
+        segments = _segments(glob, ignore_case)
+        self.head, self.tail = segments[0], segments[-1]
+        self.middle = [s for s in segments[1:-1] if s]     # runs of stars collapse
+        self.starred = len(segments) > 1
+        # One translation for pyarrow's RE2 (linear by construction) from the same parse.
+        parts = ["".join(_atom_regex(a) for a in s) for s in segments]
+        self.regex = "^(?s:" + _join_regex(parts) + ")$"   # (?s): "?" and "*" take a line break too
+        classes = [a for s in segments for a in s if isinstance(a, CharClass)]
+        bad = next((c.reversed_range for c in classes if c.reversed_range), None)
+        self.problem = f"bad character range {bad[0]}-{bad[1]} in glob {glob!r}" if bad else None
+
+    def match(self, text: str) -> bool:
+        # Per character, so that positions agree even where lower() changes a length (İ).
+        low = [c.lower() for c in text] if self.ignore_case else list(text)
+        fits = partial(_fits, text=text, low=low, ignore_case=self.ignore_case)
+        if not self.starred:
+            return len(text) == len(self.head) and fits(self.head, 0)
+        end = len(text) - len(self.tail)
+        if end < len(self.head) or not fits(self.head, 0) or not fits(self.tail, end):
+            return False
+        at = len(self.head)
+        for segment in self.middle:
+            at = next((p for p in range(at, end - len(segment) + 1) if fits(segment, p)), -1)
+            if at < 0:
+                return False
+            at += len(segment)
+        return True
+
+
+def _join_regex(parts: list[str]) -> str:
+    """Segments joined by one ".*" per run of stars (the empty middle segments of "a**b")."""
+    inner = [p for p in parts[1:-1] if p]
+    if len(parts) == 1:
+        return parts[0]
+    return ".*".join([parts[0], *inner, parts[-1]])
+
+
+def _fits(segment: list[Atom], at: int, text: str, low: list[str], ignore_case: bool) -> bool:
+    """Whether the segment matches text from position at (the caller keeps it inside text)."""
+    for k, atom in enumerate(segment):
+        if atom is None:
+            continue
+        if isinstance(atom, CharClass):
+            if not atom.accepts(text[at + k], ignore_case):
+                return False
+        elif low[at + k] != atom:
+            return False
+    return True
+
+
+def glob_regex(glob: str) -> str:
+    """An fnmatch glob as an anchored regular expression for pyarrow's RE2, which matches in
+    linear time whatever the expression. Python-side matching uses Glob, never this."""
+    return Glob(glob).regex
 
 
 @dataclass(frozen=True)
@@ -72,16 +218,14 @@ class PermissionPattern:
     unless: tuple[str, ...] = ()
 
     @cached_property
-    def _compiled(self) -> tuple[list[tuple[str, re.Pattern]], list[tuple[str, re.Pattern]]]:
-        def compile_all(globs, normalise):
-            return [(g, re.compile(glob_regex(normalise(g)), re.IGNORECASE)) for g in globs]
-        return compile_all(self.codes, str), compile_all(self.names, compact)
+    def _compiled(self) -> tuple[list[tuple[str, Glob]], list[tuple[str, Glob]]]:
+        return [(g, Glob(g)) for g in self.codes], [(g, Glob(compact(g))) for g in self.names]
 
     def matches_code(self, code: str) -> str | None:
-        return next((g for g, rx in self._compiled[0] if rx.match(code)), None)
+        return next((g for g, glob in self._compiled[0] if glob.match(code)), None)
 
     def matches_name(self, name: str) -> str | None:
-        return next((g for g, rx in self._compiled[1] if rx.match(name)), None)
+        return next((g for g, glob in self._compiled[1] if glob.match(name)), None)
 
 
 def _reach(start: str, edges: dict[str, list[str]]) -> frozenset[str]:

@@ -52,15 +52,95 @@ def syntax_error(exc: yaml.YAMLError, file: str) -> SodcheckError:
                          column=str(mark.column + 1) if mark else None)
 
 
-def load_yaml(path: str | Path) -> LocatedYaml:
-    text = read_text(path)
-    # Parse once: the node tree gives line numbers, and the data is constructed from the same nodes.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+# Nesting levels a rule, role or waiver file may have: each needs fewer than ten, and a document
+# nested 100,000 deep must end as an error, not in the recursion of a parser or a validator.
+MAX_DEPTH = 100
+# Nodes a document may have once its aliases are expanded: ten anchors of ten aliases each
+# ("billion laughs") are 10^10 nodes to validate from a file of a few hundred bytes.
+MAX_NODES = 1_000_000
+
+
+def _located_value(construct):
+    """A SafeConstructor method whose ValueError (2024-13-45 is no date; an integer of 5,000
+    digits is beyond Python's conversion limit) becomes a YAML error at the value's line."""
+    def wrapped(loader, node):
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} cannot be read: {exc}", node.start_mark) from None
+    return wrapped
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml's when installed) with located errors for impossible values."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                        _located_value(yaml.constructor.SafeConstructor.construct_yaml_timestamp))
+_Loader.add_constructor("tag:yaml.org,2002:int", _located_value(yaml.constructor.SafeConstructor.construct_yaml_int))
+_Loader.add_constructor("tag:yaml.org,2002:float",
+                        _located_value(yaml.constructor.SafeConstructor.construct_yaml_float))
+
+
+def _check_shape(text: str, file: str) -> None:
+    """Refuse a document nested deeper than MAX_DEPTH or larger than MAX_NODES once its aliases
+    are expanded, before anything recursive reads it. Reads the parser's events, which is
+    iterative: counts, a stack of open collections and each anchor's size, nothing more."""
+    sizes: list[int] = []               # nodes so far inside each open collection
+    anchors_open: list[str | None] = []
+    anchored: dict[str, int] = {}
+    total = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        added = 0
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(sizes) >= MAX_DEPTH:
+                raise SodcheckError(Text(f"嵌套超过 {MAX_DEPTH} 层", f"nested more than {MAX_DEPTH} levels deep"),
+                                    file=file, line=event.start_mark.line + 1,
+                                    column=str(event.start_mark.column + 1))
+            sizes.append(0)
+            anchors_open.append(event.anchor)
+            added = 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            size = sizes.pop() + 1
+            anchor = anchors_open.pop()
+            if anchor:
+                anchored[anchor] = size
+            if sizes:
+                sizes[-1] += size
+        elif isinstance(event, yaml.ScalarEvent):
+            added = 1
+            if event.anchor:
+                anchored[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            added = anchored.get(event.anchor, 1)
+        if added and not isinstance(event, yaml.CollectionStartEvent) and sizes:
+            sizes[-1] += added
+        total += added
+        if total > MAX_NODES:
+            raise SodcheckError(Text(f"展开别名（*）后超过 {MAX_NODES:,} 个值",
+                                     f"more than {MAX_NODES:,} values once its aliases (*) are expanded"),
+                                file=file, line=event.start_mark.line + 1, column=str(event.start_mark.column + 1))
+
+
+def parse_yaml(text: str, file: str) -> tuple[object, yaml.Node | None]:
+    """(data, node tree) of one YAML document, or an input error naming the file and line."""
     try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        _check_shape(text, file)
+        # Parse once: the node tree gives line numbers, and the data is constructed from the same nodes.
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
-        raise syntax_error(exc, str(path)) from None
-    finally:
-        loader.dispose()
+        raise syntax_error(exc, file) from None
+    except RecursionError:     # the checks above should make this unreachable; never a traceback
+        raise SodcheckError(Text("嵌套过深", "nested too deeply"), file=file) from None
+    return data, root
+
+
+def load_yaml(path: str | Path) -> LocatedYaml:
+    data, root = parse_yaml(read_text(path), str(path))
     return LocatedYaml(str(path), data, root)

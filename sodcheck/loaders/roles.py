@@ -19,11 +19,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import arrow
-from ..grants import build_graph, role_table
+from ..grants import build_graph, cycle_order, role_table
 from ..holders import HolderTable
 from ..model import DataWarning, Evidence, SodcheckError, Subject, Text
 from ..taxonomy import Taxonomy
-from ..yamlsource import read_text, syntax_error
+from ..yamlsource import parse_yaml, read_text
 from .permissions import PermissionData
 from .staffing import expand_paths
 
@@ -117,6 +117,16 @@ def _key_is(key: yaml.Node, step: object) -> bool:
     return False
 
 
+def _key_lines(root: yaml.Node | None, section: str) -> dict[str, int]:
+    """The line of every key of one section, read once: looking each of 10,000 roles up by
+    _node_mark is a scan of the section per role."""
+    lines: dict[str, int] = {}
+    node = _child(root, section)
+    for key, _ in node.value if isinstance(node, yaml.MappingNode) else ():
+        lines.setdefault(key.value, key.start_mark.line + 1)
+    return lines
+
+
 def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         return next((v for k, v in node.value if k.value == key), None)
@@ -131,19 +141,17 @@ def _parse_text(path: Path, display: str) -> tuple[object, yaml.Node | None]:
         except json.JSONDecodeError as exc:
             raise SodcheckError(Text(f"JSON 语法错误：{exc.msg}", f"JSON syntax error: {exc.msg}"),
                                 file=display, line=exc.lineno, column=str(exc.colno)) from None
+        except (RecursionError, ValueError) as exc:    # nested past the parser's depth; a huge number
+            raise SodcheckError(Text("JSON 嵌套过深或数值过大",
+                                     f"JSON nested too deeply or a number too large ({exc})"), file=display) from None
         # Only for line numbers: valid JSON is YAML once its tabs (whitespace, since a tab inside
         # a JSON string must be escaped) are spaces, and a space keeps every column where it was.
         try:
-            root = yaml.compose(text.replace("\t", " "), Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
+            root = parse_yaml(text.replace("\t", " "), display)[1]
+        except SodcheckError:
             root = None
         return data, root
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise syntax_error(exc, display) from None
-    return data, root
+    return parse_yaml(text, display)
 
 
 def _reject_duplicates(root: yaml.Node | None, display: str) -> None:
@@ -216,8 +224,9 @@ def load_roles(paths: list[str]) -> RoleConfig:
             data.folders[display] = raw
             data.kinds[display] = ["role_config"]
             parsed, root = parse_role_file(path, display)
+            key_lines = {section: _key_lines(root, section) for section in ("permissions", "roles")}
             for code, entry in parsed.permissions.items():
-                line = _node_mark(root, ("permissions", code))[0] or 1
+                line = key_lines["permissions"].get(code) or _node_mark(root, ("permissions", code))[0] or 1
                 name = entry.name or ""
                 if code in config.catalogue_lines and catalogue_names[code] != name:
                     first_file, first_line = config.catalogue_lines[code]
@@ -229,7 +238,7 @@ def load_roles(paths: list[str]) -> RoleConfig:
                 catalogue_names[code] = name
                 config.has_catalogue = True
             for role, definition in parsed.roles.items():
-                line = _node_mark(root, ("roles", role))[0] or 1
+                line = key_lines["roles"].get(role) or _node_mark(root, ("roles", role))[0] or 1
                 if role in config.role_lines:
                     first_file, first_line = config.role_lines[role]
                     raise SodcheckError(Text(
@@ -275,21 +284,15 @@ def _at(config: RoleConfig, role: str, **extra) -> Evidence:
 
 
 def _cycle_problems(config: RoleConfig, graph) -> list[Problem]:
-    import networkx as nx  # only when there is a cycle to explain
-
     problems = []
+    position = {role: i for i, role in enumerate(graph.roles)}
     for members in graph.cycles:
         members = sorted(members)
         first = members[0]
-        # One concrete loop through the first role, so the reader can follow it in the files.
-        if len(members) == 1:
-            loop = [first, first]
-        else:
-            sub = nx.DiGraph((graph.roles[a], graph.roles[b]) for a, b in graph.includes.edges
-                             if graph.roles[a] in members and graph.roles[b] in members)
-            back = min((nx.shortest_path(sub, nxt, first) for nxt in sub.successors(first)
-                        if nxt != first), key=len)
-            loop = [first] + back
+        # One concrete loop through the first role, so the reader can follow it in the files:
+        # one search inside the cycle, linear in its size.
+        order = cycle_order(graph.includes, [position[m] for m in members])
+        loop = [graph.roles[i] for i in order] + [first]
         names = "、".join(members)
         problems.append(Problem(
             Subject("role", first),
