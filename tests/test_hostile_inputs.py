@@ -3,7 +3,7 @@ and malformed rule files. Each must end quickly, with the same answers as a smal
 with exit 2 and a message naming the file and line (docs/security.md)."""
 from __future__ import annotations
 
-import json
+import itertools
 import re
 import time
 from pathlib import Path
@@ -97,7 +97,7 @@ def test_a_glob_that_cannot_work_is_an_error_naming_file_and_line(tmp_path, glob
     path = tmp_path / "bad.yaml"
     path.write_text("permission_duties:\n  - duty: business\n    codes:\n"
                     f"      - 'OK*'\n      - '{glob}'\n", encoding="utf-8")
-    status, out, err = run_cli("rules", "validate", str(path))
+    status, _out, err = run_cli("rules", "validate", str(path))
     assert status == 2 and message in err and "bad.yaml" in err and "line 5" in err
     assert "Traceback" not in err and "internal error" not in err
 
@@ -109,7 +109,7 @@ def ring_export(folder: Path, size: int, back_every: int = 0) -> list[str]:
     first (one ring); otherwise a chain whose every back_every-th role includes the one back_every
     before it. R00000 grants a business function and R00002 an IT one; k1 holds R00001."""
     roles = [f"R{i:05d}" for i in range(size)]
-    includes = [["role", "includes"]] + [[a, b] for a, b in zip(roles, roles[1:])]
+    includes = [["role", "includes"]] + [[a, b] for a, b in itertools.pairwise(roles)]
     if back_every:
         includes += [[roles[i], roles[i - back_every]] for i in range(back_every, size, back_every)]
     else:
@@ -169,7 +169,7 @@ def test_a_huge_include_cycle_in_an_export_is_one_cycle_evaluated_as_the_union(t
 @pytest.mark.parametrize("size", [50, 10_000])
 def test_a_long_chain_with_back_edges_in_an_export(tmp_path, size):
     roles = ring_export(tmp_path / "export", size, back_every=7)
-    status, doc, seconds = timed_check("--perms", str(tmp_path / "export"))
+    _status, doc, seconds = timed_check("--perms", str(tmp_path / "export"))
     assert seconds < 30, seconds
     # Every role that can go back to R00000 holds both; the tail after the last back edge cannot.
     last_back = (size - 1) // 7 * 7
@@ -179,7 +179,7 @@ def test_a_long_chain_with_back_edges_in_an_export(tmp_path, size):
 
 def test_a_far_granting_role_is_shown_with_the_middle_of_the_chain_skipped(tmp_path):
     roles = ring_export(tmp_path / "export", 3000)
-    status, doc = check_json("--perms", str(tmp_path / "export"))
+    _status, doc = check_json("--perms", str(tmp_path / "export"))
     # R00003 reaches R00000 only the long way round: 2,997 includes.
     [finding] = [v for v in doc["violations"] if v["subject"]["name"] == roles[3]]
     [business] = [e for e in finding["evidence"] if e["path"][-1] == "permission:YW_DJ"]
@@ -204,3 +204,59 @@ def test_a_huge_include_cycle_in_a_role_configuration(tmp_path, size, back_every
     loop = cycle["message"].rstrip(")").rsplit("; ", 1)[1].split(" → ")
     assert loop[0] == loop[-1] == roles[0] and len(loop) == (size + 1 if not back_every else back_every + 2)
     assert [e["line"] for e in cycle["evidence"]] == [2]
+
+
+# ----------------------------------------------------------------------------- malformed rule files
+
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8))
+
+MALFORMED = [
+    ("syntax", "rules: [\n  - {id: X\n", "YAML syntax error", None),
+    ("deep", "rules: " + "[" * 100_000 + "]" * 100_000 + "\n", "nest", 1),
+    ("deep_block", "rules:\n" + "".join("  " * i + "- \n" for i in range(1, 3000)), "nest", None),
+    ("date", "duties:\n  - id: x\n    label: {zh: 甲, en: A}\n    parent: 2024-13-45\n", "2024-13-45", 4),
+    ("huge_int", "rules:\n  - {id: X, severity: " + "9" * 5000 + "}\n", "cannot be read", 2),
+    ("laughs", LAUGHS, "aliases", None),
+    ("kind_list", "rules:\n  - {id: X, kind: [incompatible]}\n", "unknown kind", 2),
+    ("top_list", "- a\n- b\n", "top level", None),
+    ("wrong_type", "duties: {id: x}\n", "duties", 1),
+    ("bad_regex", "post_duties:\n  - {duty: business, patterns: ['(']}\n", "regular expression", 2),
+    ("undefined_parent", "duties:\n  - {id: xx, parent: nowhere, label: {zh: 甲, en: A}}\n", "nowhere", 2),
+    ("binary", "\x00\x01\x02rules", None, None),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "needle", "line"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_a_malformed_rule_file_is_exit_2_naming_file_and_line(tmp_path, name, text, needle, line):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    status, _out, err = run_cli("rules", "validate", str(path))
+    assert status == 2, err
+    assert "internal error" not in err and "Traceback" not in err
+    assert f"{name}.yaml" in err
+    if needle:
+        assert needle in err
+    if line:
+        assert f"line {line}" in err
+
+
+def test_a_duty_hierarchy_cycle_names_the_file_and_the_line_of_a_duty_on_it(tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.write_text("duties:\n"
+                    "  - {id: aa, parent: bb, label: {zh: 甲, en: A}}\n"
+                    "  - {id: bb, parent: cc, label: {zh: 乙, en: B}}\n"
+                    "  - {id: cc, parent: aa, label: {zh: 丙, en: C}}\n", encoding="utf-8")
+    status, _out, err = run_cli("rules", "validate", str(path))
+    assert status == 2 and "cycle" in err and "loop.yaml" in err
+    assert re.search(r"line [234]\b", err), err
+
+
+def test_a_role_file_nested_too_deep_or_a_json_one_is_exit_2(tmp_path):
+    for name, text in (("deep.yaml", "roles: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n"),
+                       ("deep.json", '{"roles": ' + "[" * 100_000 + "]" * 100_000 + "}")):
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        (folder / name).write_text(text, encoding="utf-8")
+        status, _out, err = run_cli("check", "--roles", str(folder))
+        assert status == 2 and name in err and "internal error" not in err, err
