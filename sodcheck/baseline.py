@@ -14,8 +14,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .model import (FindingIdentity, Report, SodcheckError, Text, Violation, identity_from_json,
-                    sorted_violations)
+from .model import FindingIdentity, Report, SodcheckError, Text, Violation, identity_from_json, sorted_violations
 from .yamlsource import read_text
 
 # How deep a JSON report nests at most (violations → evidence → path); anything deeper is not one.
@@ -30,10 +29,10 @@ def _bad(path: str, detail: str, zh: str | None = None) -> SodcheckError:
 @dataclass(frozen=True)
 class Baseline:
     path: str
-    counts: Counter            # identity -> how many findings the baseline holds
-    violations: list[dict]     # as written, without what-if removals
+    counts: Counter[FindingIdentity]  # identity -> how many findings the baseline holds
+    violations: list[dict]            # as written, without what-if removals
 
-    def take(self, remaining: Counter, identity: FindingIdentity) -> bool:
+    def take(self, remaining: Counter[FindingIdentity], identity: FindingIdentity) -> bool:
         """Use up one baseline finding with this identity, if one is left."""
         for key in (identity, identity._replace(system=None)):
             if remaining[key] > 0:
@@ -81,7 +80,7 @@ def load_baseline(path: str) -> Baseline:
     tool = doc.get("tool")
     if isinstance(tool, dict) and tool.get("name") not in (None, "sodcheck"):
         raise _bad(path, f"written by {tool.get('name')!r}", f"由 {tool.get('name')!r} 生成")
-    counts: Counter = Counter()
+    counts: Counter[FindingIdentity] = Counter()
     kept: list[dict] = []
     for i, v in enumerate(doc["violations"]):
         try:
@@ -114,15 +113,15 @@ def apply_baseline(report: Report, baseline: Baseline) -> Report:
         else:
             marked.append(replace(v, baseline="new"))
     absent = []
-    for v in baseline.violations:
-        identity = identity_from_json(v)
+    for entry in baseline.violations:
+        identity = identity_from_json(entry)
         if remaining[identity] > 0:
             remaining[identity] -= 1
             subject = {"kind": identity.kind, "name": identity.name, "unit": identity.unit}
             if identity.system is not None:
                 subject["system"] = identity.system
             absent.append({"rule_id": identity.rule_id, "subject": subject,
-                           "duties": list(identity.duties), "severity": v.get("severity")})
+                           "duties": list(identity.duties), "severity": entry.get("severity")})
     stats = report.stats_with(baseline={
         "file": baseline.path,
         "new": sum(1 for v in marked if v.baseline == "new"),

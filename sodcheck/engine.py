@@ -91,8 +91,8 @@ def people_table(staffing: StaffingData, taxonomy: Taxonomy, warnings: list[Data
                  ) -> PeopleTable:
     duties = people_duties(staffing, taxonomy, warnings, unclassified)
     for key, more in (extra or {}).items():
-        for duty, evidence in more.items():
-            duties[key].setdefault(duty, []).extend(evidence)
+        for duty, linked in more.items():
+            duties[key].setdefault(duty, []).extend(linked)
     rows = staffing.person_rows
     people = staffing.people
     established: list[bool | None] = []

@@ -20,7 +20,7 @@ def link_accounts(accounts: Accounts, staffing: StaffingData, candidates: np.nda
     by_name_unit: dict[tuple[str, str], set[str]] = {}
     by_name: dict[str, set[str]] = {}
     person_id = {p.key: p.id_number for p in staffing.people}
-    units = {}
+    units: dict[str, set[str]] = {}
     for posting in staffing.postings:
         units.setdefault(posting.person_key, set()).add(compact(posting.unit))
     for person in staffing.people:
@@ -32,7 +32,8 @@ def link_accounts(accounts: Accounts, staffing: StaffingData, candidates: np.nda
             by_name_unit.setdefault((unit, name), set()).add(person.key)
 
     links: dict[int, str] = {}
-    for acc in np.flatnonzero(candidates):
+    # tolist(): plain ints, the keys callers index Python lists and dicts with.
+    for acc in np.flatnonzero(candidates).tolist():
         code = accounts.codes[acc]
         id_number = (accounts.columns["id_number"][acc] or "").strip().upper()
         name = compact(accounts.columns["name"][acc])
@@ -42,12 +43,9 @@ def link_accounts(accounts: Accounts, staffing: StaffingData, candidates: np.nda
             continue
         if not name:
             continue
-
-        def compatible(keys: set[str]) -> set[str]:
-            return {k for k in keys if not (id_number and person_id.get(k) and person_id[k] != id_number)}
-
-        for how, keys in (("name+unit", compatible(by_name_unit.get((unit, name), set())) if unit else set()),
-                          ("name", compatible(by_name.get(name, set())))):
+        by_unit = _compatible(by_name_unit.get((unit, name), set()), id_number, person_id) if unit else set()
+        for how, keys in (("name+unit", by_unit),
+                          ("name", _compatible(by_name.get(name, set()), id_number, person_id))):
             if len(keys) == 1:
                 links[acc] = next(iter(keys))
                 break
@@ -55,6 +53,11 @@ def link_accounts(accounts: Accounts, staffing: StaffingData, candidates: np.nda
                 _ambiguous(accounts, acc, code, name, how, len(keys), files, warnings)
                 break
     return links
+
+
+def _compatible(keys: set[str], id_number: str, person_id: dict[str, str | None]) -> set[str]:
+    """The people among keys who could hold the account: none whose known id differs from its id."""
+    return {k for k in keys if not (id_number and person_id.get(k) and person_id[k] != id_number)}
 
 
 def _ambiguous(accounts: Accounts, acc: int, code: str, name: str, how: str, count: int,

@@ -169,6 +169,7 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
     progress("rules")
     # Exports are read in a second thread while the rules load: pyarrow parses CSV without
     # holding the interpreter, so the two overlap on a two-core machine.
+    perms: PermissionData | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(load_permissions, request.perms) if request.perms else None
         try:
@@ -177,8 +178,6 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
             if reading is not None:
                 progress("permissions")
                 perms = reading.result()   # waits; a reading error surfaces here
-            else:
-                perms = None
     if not (request.staff or request.perms or request.roles or request.ops):
         raise SodcheckError(Text("请至少给出一个输入：--staff、--perms、--roles 或 --ops",
                                  "give at least one input: --staff, --perms, --roles or --ops"))

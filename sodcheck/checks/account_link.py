@@ -29,7 +29,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
     table = ctx.accounts
     if table is None or not table.linking:
         return
-    for index in np.flatnonzero(table.active):
+    for index in np.flatnonzero(table.active).tolist():
         out.violations.append(finding(
             rule, table.subjects[index], Text("按身份证号、姓名加单位、唯一姓名均未匹配到人员",
                                               "no person matches by id number, by name and unit, or by unique name"),

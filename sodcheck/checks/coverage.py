@@ -41,7 +41,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
     covered: set[str] = set()
     table = ctx.people
     if table is not None:
-        for index in np.flatnonzero(table.holds_any(rule.duties)):
+        for index in np.flatnonzero(table.holds_any(rule.duties)).tolist():
             if table.established[index] is True:
                 covered |= table.units[index]
             elif table.established[index] is False and rule.check_holders:

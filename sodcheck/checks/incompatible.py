@@ -52,7 +52,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
             hit = table.holds_any(rule.duties) & table.holds_any(rule.against)
         else:
             hit = table.holds(rule.duties) >= rule.n
-        for index in np.flatnonzero(hit):
+        for index in np.flatnonzero(hit).tolist():
             held = table.held_duties(index, dict.fromkeys(rule.duties + (rule.against or [])))
             evidence = [e for d in held for e in table.evidence(index, d)]
             out.violations.append(finding(rule, table.subjects[index], held_text(ctx.taxonomy, held),

@@ -44,6 +44,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
             # Tenure is a fact of posts; permissions carry no start date.
             evidence = [e for e in table.evidence(index, duty) if e.permission is None]
             dated = [e for e in evidence if e.start]
+            starts = [e.start for e in dated if e.start is not None]
             for e in evidence:
                 if e.start is None and e.file and e.row:
                     out.warnings.append(DataWarning(
@@ -51,9 +52,9 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
                         Text(f"高风险岗位“{e.post}”没有可用的任现岗时间，无法判断任职年限",
                              f"high-risk post {e.post!r} has no usable start date, so its tenure "
                              "cannot be judged")))
-            if not dated:
+            if not starts:
                 continue
-            start = min(e.start for e in dated)
+            start = min(starts)
             limit = add_years(start, rule.max_years)
             first = [e for e in dated if e.start == start]
             if ctx.as_of > limit:
