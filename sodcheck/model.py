@@ -38,18 +38,9 @@ class SodcheckError(Exception):
         super().__init__(self.render("en"))
 
     def render(self, lang: str) -> str:
-        where = []
-        if self.file:
-            where.append(self.file)
-        if self.sheet:
-            where.append(("工作表 " if lang == "zh" else "sheet ") + self.sheet)
-        if self.row is not None:
-            where.append(f"第 {self.row} 行" if lang == "zh" else f"row {self.row}")
-        if self.line is not None:
-            where.append(f"第 {self.line} 行" if lang == "zh" else f"line {self.line}")
-        if self.column:
-            where.append(f"{self.column} 列" if lang == "zh" else f"column {self.column}")
-        prefix = ", ".join(where)
+        from .text import location_text
+
+        prefix = location_text(lang, self.file, self.sheet, self.row, self.line, self.column)
         return f"{prefix}: {self.text.get(lang)}" if prefix else self.text.get(lang)
 
 

@@ -31,6 +31,22 @@ def printable(value: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
+def location_text(lang: str, file: str | None = None, sheet: str | None = None, row: int | None = None,
+                  line: int | None = None, column: str | None = None) -> str:
+    """How a place in the inputs reads, everywhere: errors, evidence, warnings, CI annotations.
+    zh: ``a.xlsx 工作表“人员分工” 第34行 C列``; en: ``a.xlsx, sheet 人员分工, row 34, column C``."""
+    zh = lang == "zh"
+    parts = [file] if file else []
+    if sheet:
+        parts.append(f"工作表“{sheet}”" if zh else f"sheet {sheet}")
+    for word, number in (("row", row), ("line", line)):
+        if number is not None:
+            parts.append(f"第{number}行" if zh else f"{word} {number}")
+    if column:
+        parts.append(f"{column}列" if zh else f"column {column}")
+    return (" " if zh else ", ").join(parts)
+
+
 def column_letter(index: int) -> str:
     """0-based column index to the letters Excel shows."""
     letters = ""

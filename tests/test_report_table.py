@@ -104,8 +104,8 @@ def test_violations_notices_and_data_issues_in_english(tmp_path):
     biz_fin = violations[0]
     assert "Holds both business and finance duties" in biz_fin["Message"]
     # One input file: evidence names the sheet and row, not the file again.
-    assert "Sheet1 row 2 '会计' → Accounting" in biz_fin["Evidence"]
-    assert "Sheet1 row 2 '待遇审核' → Business operations" in biz_fin["Evidence"]
+    assert "sheet Sheet1, row 2: '会计' → Accounting" in biz_fin["Evidence"]
+    assert "sheet Sheet1, row 2: '待遇审核' → Business operations" in biz_fin["Evidence"]
     assert "staff.xlsx" not in biz_fin["Evidence"]
     assert "2010-01-01" in violations[1]["Message"]
     (notice,) = parse_table(out, "Notices")
@@ -113,7 +113,7 @@ def test_violations_notices_and_data_issues_in_english(tmp_path):
     assert "plan the rotation" in notice["Message"]
     issues = parse_table(out, "Data issues")
     assert [r["Code"] for r in issues] == ["TENURE-UNKNOWN", "UNCLASSIFIED-POST"]
-    assert issues[0]["Where"].endswith("Sheet1 row 4 col E")
+    assert issues[0]["Where"].endswith("sheet Sheet1, row 4, column E")
     assert "'后勤保障' maps to no duty" in issues[1]["Message"]
     items = [line.strip() for line in out.splitlines() if line.strip().startswith("•")]
     assert any("item 3" in i and i.endswith(": SOD-BIZ-FIN") for i in items)
@@ -129,11 +129,11 @@ def test_the_same_report_in_chinese(tmp_path):
     assert [(r["严重程度"], r["规则"], r["对象"]) for r in violations] == [
         ("高", "SOD-BIZ-FIN", "张伟"), ("中", "TENURE-HIGH-RISK", "张伟")]
     assert "兼有业务和财务职责" in violations[0]["说明"]
-    assert "Sheet1第2行“会计”→会计" in squash(violations[0]["依据"])
+    assert "工作表“Sheet1”第2行:“会计”→会计" in squash(violations[0]["依据"])
     assert "满期" in squash(violations[1]["说明"])
     assert [r["对象"] for r in parse_table(out, "提示")] == ["朱琳"]
     issues = parse_table(out, "数据问题")
-    assert squash(issues[0]["位置"]).endswith("Sheet1第4行E列")
+    assert squash(issues[0]["位置"]).endswith("工作表“Sheet1”第4行E列")
     assert "考核表扣分项" in out and any(line.strip().startswith("• 第3项") for line in out.splitlines())
 
 
@@ -173,8 +173,6 @@ def test_baseline_findings_are_listed_and_only_new_ones_fail(tmp_path):
         ("SOD-BIZ-FIN", "张伟"), ("TENURE-HIGH-RISK", "张伟"), ("SOD-ACC-CASH", "郑浩")}
 
 
-@pytest.mark.xfail(strict=True, reason="the table does not say which findings are new against the baseline "
-                                       "(json says baseline_state); reported to the writer's owner")
 def test_baseline_state_is_shown(tmp_path):
     first = staff(tmp_path, [ROWS[0], ROWS[4]])
     base = tmp_path / "baseline.json"
@@ -207,8 +205,6 @@ def test_what_if_lists_introduced_and_removed_findings(export):
     assert any(line.startswith("accounts 3 · disabled (not checked) 1") for line in out.splitlines())
 
 
-@pytest.mark.xfail(strict=True, reason="the table does not say which findings a what-if change introduces or "
-                                       "removes (json says change); reported to the writer's owner")
 def test_what_if_change_is_shown(export):
     folder, rules = export
     _, out = table("--perms", str(folder), "--rules", str(rules), "--grant", "k1=BOSS", "--revoke", "k2=BOSS")
@@ -262,11 +258,7 @@ LONG_ID = "LOCAL-PAYMENT-ENTRY-AND-APPROVAL-BY-ONE-PERSON-IN-THE-CORE-SYSTEM"
 
 
 # A rule id is what people search for and paste into waivers: it must never be broken across lines.
-RULE_ID_FOLDED = pytest.mark.xfail(strict=True, reason="the Rule column folds a rule id longer than the width "
-                                   "it gets; it needs no_wrap. Reported to the writer's owner")
-
-
-@pytest.mark.parametrize("width", [160, pytest.param(100, marks=RULE_ID_FOLDED)])
+@pytest.mark.parametrize("width", [160, 100])
 def test_rule_ids_of_ordinary_length_stay_on_one_line(tmp_path, export, width):
     folder, rules = export
     report = run(CheckRequest(staff=[str(staff(tmp_path))], perms=[str(folder)], rules=[str(rules)],
@@ -278,7 +270,6 @@ def test_rule_ids_of_ordinary_length_stay_on_one_line(tmp_path, export, width):
     assert {r["Rule"] for r in parse_table(text, "Violations")} == ids
 
 
-@RULE_ID_FOLDED
 def test_a_long_rule_id_is_never_broken_across_lines(tmp_path):
     rules = tmp_path / "long.yaml"
     rules.write_text(f"""\

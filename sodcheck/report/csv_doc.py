@@ -8,14 +8,10 @@ import io
 from ..model import Report, Violation
 from ..text import printable
 from .text import evidence_line, safe_cell, subject_id
+from .wording import CSV, words
 
-HEADERS = {
-    "zh": ["类别", "规则", "严重程度", "对象类型", "对象", "单位", "身份证号", "说明", "依据", "文件", "工作表", "行", "列"],
-    "en": ["category", "rule_id", "severity", "subject_kind", "subject", "unit", "id", "message",
-           "evidence", "file", "sheet", "row", "column"],
-}
-CATEGORY = {"zh": {"violation": "违规", "notice": "提示", "warning": "数据问题"},
-            "en": {"violation": "violation", "notice": "notice", "warning": "warning"}}
+HEADERS = {lang: list(words(CSV["headers"], lang).values()) for lang in ("zh", "en")}
+CATEGORY = {lang: words(CSV["category"], lang) for lang in ("zh", "en")}
 
 
 def _finding_row(category: str, v: Violation, report: Report, lang: str, show_ids: bool) -> list:

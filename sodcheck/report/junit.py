@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 from ..model import Report, Violation
+from ..text import location_text
 from .locate import place, relative, status_note, subject_text, warning_place, with_place
 from .text import evidence_line
 
@@ -57,7 +58,7 @@ def _details(v: Violation, report: Report, lang: str) -> str:
 def _warning_line(w, lang: str) -> str:
     where = warning_place(w)
     located = where.where(lang) if where.row is not None or where.sheet else (
-        (f"第 {where.line} 行" if lang == "zh" else f"line {where.line}") if w.row else "")
+        location_text(lang, line=where.line) if w.row else "")
     prefix = relative(w.file) + (f" {located}" if located else "") + ": " if w.file else ""
     return f"{prefix}{w.code}: {w.message.get(lang)}"
 

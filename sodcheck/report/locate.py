@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..model import DataWarning, Evidence, Report, Violation
+from ..text import location_text
 
 LINE_FILES = (".yaml", ".yml", ".json")
 
@@ -27,12 +28,7 @@ class Place:
 
     def where(self, lang: str) -> str:
         """Sheet and row in words, for formats whose location is only a file and a line."""
-        parts = []
-        if self.sheet:
-            parts.append(f"工作表“{self.sheet}”" if lang == "zh" else f"sheet {self.sheet!r}")
-        if self.row is not None:
-            parts.append(f"第 {self.row} 行" if lang == "zh" else f"row {self.row}")
-        return ("，" if lang == "zh" else ", ").join(parts)
+        return location_text(lang, sheet=self.sheet, row=self.row)
 
 
 def _rank(report: Report, file: str) -> int:

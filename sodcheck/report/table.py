@@ -11,27 +11,14 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from ..model import Report
-from ..text import printable
+from ..text import location_text, printable
 from .text import assessment_rows, evidence_text, subject_id
+from .wording import SHEETS, TABLE, words
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
-WORDS = {
-    "zh": {"summary": "检查结果", "as_of": "检查基准日", "violations": "违规", "notices": "提示",
-           "warnings": "数据问题", "severity": "严重程度", "rule": "规则", "subject": "对象",
-           "unit": "单位", "message": "说明", "evidence": "依据", "code": "代码", "where": "位置",
-           "none": "未发现违规。", "people": "人员", "high": "高", "medium": "中", "low": "低",
-           "assessment": "考核表扣分项", "item": "第{item}项 {title}（{points:g}分）", "waived": "已豁免",
-           "inputs": "输入文件", "by_folder": "按输入文件夹", "by_unit": "按单位", "folder": "文件夹",
-           "files": "文件数", "accounts": "账号", "disabled": "已停用（未检查）", "more_units": "另有 {n} 个单位"},
-    "en": {"summary": "Result", "as_of": "As of", "violations": "Violations", "notices": "Notices",
-           "warnings": "Data issues", "severity": "Severity", "rule": "Rule", "subject": "Subject",
-           "unit": "Unit", "message": "Message", "evidence": "Evidence", "code": "Code",
-           "where": "Where", "none": "No violations found.", "people": "people", "high": "high",
-           "medium": "medium", "low": "low", "assessment": "Assessment items at risk",
-           "item": "item {item} {title} ({points:g} points)", "waived": "waived", "inputs": "Inputs",
-           "by_folder": "By input folder", "by_unit": "By unit", "folder": "Folder", "files": "Files",
-           "accounts": "accounts", "disabled": "disabled (not checked)", "more_units": "{n} more units"},
-}
+WORDS = {lang: words(TABLE, lang) for lang in ("zh", "en")}
+# What waivers, the baseline and a what-if change say of a finding, in the words of the xlsx list.
+STATUSES = {lang: words(SHEETS["statuses"], lang) for lang in ("zh", "en")}
 
 
 def assessment_items(report: Report, lang: str) -> list[str]:
@@ -48,15 +35,21 @@ def plain(value: object) -> RichText:
 def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool) -> Table:
     w = WORDS[lang]
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left")
+    widest_id = max((len(v.rule_id) for v in items), default=0)
     for header in (w["severity"], w["rule"], w["subject"], w["unit"], w["message"], w["evidence"]):
-        table.add_column(header, overflow="fold")
+        if header == w["rule"]:
+            # A rule id is looked up and copied into waivers: never broken across lines.
+            table.add_column(header, no_wrap=True, min_width=max(widest_id, len(header)))
+        else:
+            table.add_column(header, overflow="fold")
     for v in items:
         subject = v.subject.name
         if v.subject.id:
             subject += f"\n{subject_id(v, show_ids)}"
         severity = w[v.severity]
-        if v.waiver_status == "active":
-            severity += f" ({w['waived']})"
+        states = [STATUSES[lang][s] for s in (v.waiver_status, v.change, v.baseline) if s]
+        if states:
+            severity += f" ({', '.join(states)})"
         table.add_row(f"[{SEVERITY_STYLE[v.severity]}]{severity}[/]", plain(v.rule_id), plain(subject),
                       plain(v.subject.unit or ""), plain(v.message.get(lang)),
                       plain("\n".join(evidence_text(e, report, lang) for e in v.evidence[:6])
@@ -118,11 +111,8 @@ def render(report: Report, options) -> str:
         table.add_column(w["where"], overflow="fold")
         table.add_column(w["message"], overflow="fold")
         for warning in report.warnings:
-            where = " ".join(str(p) for p in (warning.file, warning.sheet,
-                                              (f"第{warning.row}行" if lang == "zh" else f"row {warning.row}")
-                                              if warning.row else None,
-                                              (f"{warning.column}列" if lang == "zh" else f"col {warning.column}")
-                                              if warning.column else None) if p)
+            where = location_text(lang, warning.file, warning.sheet, warning.row or None,
+                                  column=warning.column)
             table.add_row(plain(warning.code), plain(where), plain(warning.message.get(lang)))
         console.print(table)
     return buffer.getvalue()

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from ..model import Evidence, Report, Violation, mask_id
+from ..text import location_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -21,14 +23,7 @@ def subject_id(v: Violation, show_ids: bool) -> str | None:
 
 
 def location(e: Evidence, lang: str) -> str:
-    parts = [e.file or ""]
-    if e.sheet:
-        parts.append(e.sheet)
-    if e.row is not None:
-        parts.append(f"第{e.row}行" if lang == "zh" else f"row {e.row}")
-    if e.line is not None:
-        parts.append(f"第{e.line}行" if lang == "zh" else f"line {e.line}")
-    return " ".join(p for p in parts if p)
+    return location_text(lang, e.file, e.sheet, e.row, e.line)
 
 
 def evidence_line(e: Evidence, report: Report, lang: str) -> str:
@@ -39,7 +34,8 @@ def evidence_line(e: Evidence, report: Report, lang: str) -> str:
             more = f"（另有 {e.more_paths} 条路径）" if lang == "zh" else f" (+{e.more_paths} more paths)"
         return f"{' → '.join(e.path)} → {duty}{more}"
     what = f"“{e.post}”" if lang == "zh" and e.post else (repr(e.post) if e.post else "")
-    return " ".join(p for p in (location(e, lang), what, f"→ {duty}" if duty else "") if p)
+    where = location(e, lang)
+    return " ".join(p for p in (f"{where}:" if where and what else where, what, f"→ {duty}" if duty else "") if p)
 
 
 def assessment_rows(report: Report, lang: str) -> list[dict]:
@@ -61,7 +57,6 @@ def assessment_rows(report: Report, lang: str) -> list[dict]:
 
 def evidence_text(e, report: Report, lang: str) -> str:
     """evidence_line, less the file name when the run read one file: on every line it is noise."""
-    line = evidence_line(e, report, lang)
-    if e.file and len(report.inputs) == 1 and e.file == report.inputs[0] and line.startswith(e.file + " "):
-        return line[len(e.file) + 1:]
-    return line
+    if e.file and len(report.inputs) == 1 and e.file == report.inputs[0]:
+        return evidence_line(replace(e, file=None), report, lang)
+    return evidence_line(e, report, lang)

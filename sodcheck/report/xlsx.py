@@ -25,70 +25,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..model import DataWarning, Report, SourceGrid, Violation, mask_id
 from ..text import compact
 from .text import FORMULA_START, assessment_rows, evidence_text, subject_id
+from .wording import SHEETS, words
 
 SEVERITIES = ("high", "medium", "low")
-WORDS = {
-    "zh": {
-        "sheets": {"summary": "汇总", "violations": "违规清单", "notices": "提示",
-                   "warnings": "数据问题", "rules": "规则说明"},
-        "marked": "标注-",
-        "title": "社会保险经办机构不相容岗位（权限）检查报告",
-        "as_of": "检查基准日", "inputs": "输入文件", "ruleset": "规则集",
-        "ruleset_value": "{n} 条规则：{ids}", "people": "人员数", "units": "单位数",
-        "violations": "违规", "counted": "其中计入结果", "notices": "提示", "warnings": "数据问题",
-        "assessment": "考核表扣分项", "item": "考核项", "item_value": "第{item}项",
-        "item_title": "考核内容", "points": "分值", "count": "违规数", "rules": "涉及规则",
-        "no_assessment": "无：没有违规涉及考核表扣分项。",
-        "by_severity": "按严重程度", "by_rule": "按规则", "by_unit": "按单位",
-        "severity": "严重程度", "rule": "规则", "rule_title": "规则名称", "unit": "单位",
-        "chart": "各规则违规数", "legend": "标注颜色说明",
-        "legend_items": {"high": "高风险违规", "medium": "中风险违规", "low": "低风险违规",
-                         "notice": "提示（即将到期等）", "warning": "数据问题"},
-        "marked_note": "“标注-”工作表是所读人员分工表的副本，违规和数据问题所在单元格已填色并附批注。",
-        "high": "高", "medium": "中", "low": "低",
-        "no": "序号", "subject": "对象", "kind": "对象类型", "id": "身份证号", "message": "说明",
-        "evidence": "依据", "status": "状态", "action": "整改情况", "where": "标注位置",
-        "code": "代码", "file": "文件", "sheet": "工作表", "row": "行", "column": "列",
-        "rule_kind": "规则类型", "description": "规则说明", "source": "依据条款",
-        "subject_kinds": {"person": "人员", "unit": "单位", "account": "账号", "role": "角色",
-                          "permission": "权限"},
-        "statuses": {"active": "已豁免", "expired": "豁免已过期", "introduced": "新出现",
-                     "removed": "已消除", "new": "新增", "unchanged": "基线中已有"},
-        "row_link": "第{row}行",
-    },
-    "en": {
-        "sheets": {"summary": "Summary", "violations": "Violations", "notices": "Notices",
-                   "warnings": "Data issues", "rules": "Rules"},
-        "marked": "Marked-",
-        "title": "Incompatible duties and permissions: check report",
-        "as_of": "As of", "inputs": "Input files", "ruleset": "Rule set",
-        "ruleset_value": "{n} rules: {ids}", "people": "People", "units": "Units",
-        "violations": "Violations", "counted": "of which counted", "notices": "Notices",
-        "warnings": "Data issues",
-        "assessment": "Assessment items at risk", "item": "Item", "item_value": "item {item}",
-        "item_title": "Assessment item", "points": "Points", "count": "Violations",
-        "rules": "Rules", "no_assessment": "None: no violation touches an assessment item.",
-        "by_severity": "By severity", "by_rule": "By rule", "by_unit": "By unit",
-        "severity": "Severity", "rule": "Rule", "rule_title": "Rule title", "unit": "Unit",
-        "chart": "Violations by rule", "legend": "Colours in the marked sheets",
-        "legend_items": {"high": "high-severity violation", "medium": "medium-severity violation",
-                         "low": "low-severity violation", "notice": "notice (e.g. due soon)",
-                         "warning": "data issue"},
-        "marked_note": "The 'Marked-' sheets are copies of the staffing sheets that were read; the "
-                       "cells behind each finding are filled and carry a comment.",
-        "high": "high", "medium": "medium", "low": "low",
-        "no": "No.", "subject": "Subject", "kind": "Subject kind", "id": "ID number",
-        "message": "Message", "evidence": "Evidence", "status": "Status", "action": "Action taken",
-        "where": "Marked cell", "code": "Code", "file": "File", "sheet": "Sheet", "row": "Row",
-        "column": "Column", "rule_kind": "Kind", "description": "Description",
-        "source": "Source clause",
-        "subject_kinds": {"person": "person", "unit": "unit", "account": "account", "role": "role",
-                          "permission": "permission"},
-        "statuses": {"active": "waived", "expired": "waiver expired", "introduced": "introduced",
-                     "removed": "removed", "new": "new", "unchanged": "in baseline"},
-        "row_link": "row {row}",
-    },
-}
+WORDS = {lang: words(SHEETS, lang) for lang in ("zh", "en")}
 
 # Excel's own "bad / neutral" palette, so the colours read as officers expect.
 MARK_FILL = {"high": "FFC7CE", "medium": "FFE699", "low": "FFF2CC", "notice": "DDEBF7",
