@@ -32,6 +32,8 @@ def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = N
         "evidence": [e.as_dict() for e in v.evidence],
         "duties": list(v.duties),
     }
+    if v.subject.system is not None:
+        doc["subject"]["system"] = v.subject.system
     if title is not None:
         doc["title"] = title
     if v.waiver:
