@@ -12,7 +12,7 @@ from __future__ import annotations
 import graphlib
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import arrow
-from .holders import HolderTable, duty_columns, expand_up
+from .holders import AccountTable, HolderTable, duty_columns, expand_up
 from .loaders.permissions import PermissionData, status_active
 from .model import DataWarning, Evidence, Subject, Text
 from .taxonomy import Glob, Taxonomy, glob_regex
@@ -657,12 +657,15 @@ class AccountSubjects(Sequence):
         return Subject("account", self.accounts.codes[acc], columns["unit"][acc], columns["id_number"][acc])
 
 
-def account_table(graph: GrantGraph, accounts: Accounts, keep: np.ndarray) -> HolderTable:
+def account_table(graph: GrantGraph, accounts: Accounts, keep: np.ndarray, *, linking: bool,
+                  origin: Callable[[int], list[Evidence]]) -> AccountTable:
+    """The accounts where keep is set; origin(acc) says where account acc is defined."""
     rows = np.flatnonzero(keep)
     subjects = AccountSubjects(accounts, rows)
-    return HolderTable("account", subjects, graph.columns, accounts.bits[rows],
-                       lambda index, duty: _account_evidence(graph, accounts, int(rows[index]), duty),
-                       packed=True)
+    return AccountTable("account", subjects, graph.columns, accounts.bits[rows],
+                        lambda index, duty: _account_evidence(graph, accounts, int(rows[index]), duty),
+                        packed=True, active=accounts.active[rows], linking=linking,
+                        origin=lambda index: origin(int(rows[index])))
 
 
 def role_table(graph: GrantGraph) -> HolderTable:

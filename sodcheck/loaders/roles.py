@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .. import arrow
 from ..grants import build_graph, cycle_order, role_table
-from ..holders import HolderTable
+from ..holders import RoleConfigTable
 from ..model import DataWarning, Evidence, SodcheckError, Subject, Text
 from ..taxonomy import Taxonomy
 from ..yamlsource import parse_yaml, read_text
@@ -350,30 +350,30 @@ def _unmapped_problems(config: RoleConfig, graph) -> list[Problem]:
     return problems
 
 
-def role_config_table(config: RoleConfig, taxonomy: Taxonomy, warnings: list[DataWarning]) -> HolderTable:
+def role_config_table(config: RoleConfig, taxonomy: Taxonomy, warnings: list[DataWarning]) -> RoleConfigTable:
     """The roles of the configuration as a holder table, located by file and line, with the
-    configuration's own problems in ``notes["role_config"]`` for the role_config rule kind."""
+    configuration's own problems for the role_config rule kind."""
     graph_warnings: list[DataWarning] = []
     graph = build_graph(config.data, taxonomy, graph_warnings)
     warnings += [w for w in graph_warnings if w.code not in GRAPH_WARNINGS_AS_FINDINGS]
-    table = role_table(graph)
-    by_row = table.evidence
+    roles = role_table(graph)
+    by_row = roles.evidence
 
     def evidence(index: int, duty: str) -> list[Evidence]:
         # The graph's row is the line of the role's key: say so, for the writers and for SARIF.
         return [replace(e, row=None, line=e.row) for e in by_row(index, duty)]
 
-    table.evidence = evidence
-    table.notes["role_config"] = {
+    problems = {
         "cycle": _cycle_problems(config, graph),
         "unknown_reference": _unknown_problems(config),
         "unmapped_permission": _unmapped_problems(config, graph),
     }
-    table.notes["stats"] = {
+    stats = {
         "files": len(config.data.files),
         "roles": len(config.role_lines),
         "permissions": len(graph.permissions),
         "cycles": [sorted(c) for c in graph.cycles],
-        "unmapped_permissions": [p.subject.name for p in table.notes["role_config"]["unmapped_permission"]],
+        "unmapped_permissions": [p.subject.name for p in problems["unmapped_permission"]],
     }
-    return table
+    return RoleConfigTable(roles.kind, roles.subjects, roles.columns, roles.held, evidence, packed=roles.packed,
+                           problems=problems, stats=stats)
