@@ -6,12 +6,15 @@ id number nor turns 2019.03 into a number), an instructions sheet and one exampl
 from __future__ import annotations
 
 import io
+from typing import Literal, TypedDict
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 # (Chinese header, English gloss, column width). The Chinese header is what the loader and every
 # municipal form use; the English gloss sits in brackets, which header matching ignores.
@@ -45,11 +48,32 @@ COMMON_POSTS: dict[str, tuple[str, ...]] = {
 FIRST_ROW = 4          # title, reporting unit, header, then data
 DATA_ROWS = 500
 # Columns whose cells show a hint when selected; the same hint sits in a comment on the header.
-PROMPTS = {"人员身份": "staff_prompt", "岗位": "post_prompt", "任现岗时间": "date_prompt",
+PromptKey = Literal["staff_prompt", "post_prompt", "date_prompt", "id_prompt"]
+PROMPTS: dict[str, PromptKey] = {"人员身份": "staff_prompt", "岗位": "post_prompt", "任现岗时间": "date_prompt",
            "身份证号码": "id_prompt"}
 EXAMPLE_ID = "11010519491231002X"   # the worked example of GB 11643; its check digit is right
 
-WORDS = {
+
+
+class TemplateWords(TypedDict):
+    """The wording of the template in one language."""
+
+    form: str
+    instructions: str
+    lists: str
+    title: str
+    reporting: str
+    posts_header: str
+    example: list[str]          # one cell per column of COLUMNS
+    staff_prompt: str
+    staff_error: str
+    post_prompt: str
+    date_prompt: str
+    id_prompt: str
+    lines: list[str]            # the instructions sheet, one line a row
+
+
+WORDS: dict[str, TemplateWords] = {
     "zh": {
         "form": "人员分工", "instructions": "填表说明", "lists": "岗位选项",
         "title": "经办机构人员分工、岗位职责情况表",
@@ -137,6 +161,8 @@ def build_template(lang: str = "zh") -> Workbook:
     w = WORDS[lang]
     wb = Workbook()
     ws = wb.active
+    # A new workbook opens on one worksheet; the stubs also allow a chartsheet or none.
+    assert isinstance(ws, Worksheet)
     ws.title = w["form"]
     last = get_column_letter(len(COLUMNS))
     last_row = FIRST_ROW + DATA_ROWS - 1
@@ -164,11 +190,11 @@ def build_template(lang: str = "zh") -> Workbook:
     text_columns = {columns["身份证号码"], columns["任现岗时间"]}
     for r in range(FIRST_ROW, last_row + 1):
         for c in range(1, len(COLUMNS) + 1):
-            cell = ws.cell(row=r, column=c)
-            cell.border = GRID
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            data_cell = ws.cell(row=r, column=c)
+            data_cell.border = GRID
+            data_cell.alignment = Alignment(vertical="center", wrap_text=True)
             if get_column_letter(c) in text_columns:
-                cell.number_format = "@"
+                data_cell.number_format = "@"
 
     grey = Font(italic=True, color="7F7F7F")
     for c, value in enumerate(w["example"], start=1):
@@ -209,7 +235,7 @@ def build_template(lang: str = "zh") -> Workbook:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
     # One column only: the loader takes a sheet whose text sits in one column for instructions.
     notes = wb.create_sheet(w["instructions"], 1)
