@@ -74,6 +74,9 @@ def load_baseline(path: str) -> Baseline:
     except json.JSONDecodeError as exc:
         raise SodcheckError(Text(f"基线文件不是有效的 JSON：{exc.msg}", f"the baseline is not valid JSON: {exc.msg}"),
                             file=path, line=exc.lineno, column=str(exc.colno)) from None
+    except (ValueError, RecursionError) as exc:
+        # Python refuses integers of thousands of digits (and very deep documents) with these.
+        raise _bad(path, str(exc), str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("violations"), list):
         raise _bad(path, "no `violations` list (write one with --format json)",
                    "没有 violations 列表（请用 --format json 生成）")

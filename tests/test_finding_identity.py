@@ -176,3 +176,20 @@ def test_json_of_an_identity_round_trips(tmp_path):
     run_cli("check", "--staff", str(sheet), "--format", "json", "-o", str(out))
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert all(identity_from_json(v).unit == v["subject"]["unit"] for v in doc["violations"])
+
+
+def test_a_baseline_with_a_huge_number_is_a_clear_error(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text('{"violations": [], "n": ' + "9" * 5000 + "}", encoding="utf-8")
+    sheet = staff(tmp_path, [["王芳", "中心", "在编", "会计", "2020.01"]])
+    code, _, err = run_cli("check", "--staff", str(sheet), "--baseline", str(path))
+    assert code == 2 and "huge.json" in err and "internal error" not in err
+
+
+def test_a_permission_csv_with_a_giant_field_is_a_clear_error(tmp_path):
+    folder = tmp_path / "perms"
+    folder.mkdir()
+    (folder / "account_roles.csv").write_text("account,role\nm1,PAY\n\nm2,\"" + "x" * 200_000 + "\"\nm3\n",
+                                              encoding="utf-8")
+    code, _, err = run_cli("check", "--perms", str(folder))
+    assert code in (0, 1, 2) and "internal error" not in err, err

@@ -109,10 +109,13 @@ def _locate_csv_error(text: str, header_index: int, width: int, delimiter: str =
     """pyarrow says what is wrong but not where: find the first line whose field count is off."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line_start = 1
-    for index, record in enumerate(reader):
-        if index > header_index and record and len(record) != width:
-            return line_start
-        line_start = reader.line_num + 1
+    try:
+        for index, record in enumerate(reader):
+            if index > header_index and record and len(record) != width:
+                return line_start
+            line_start = reader.line_num + 1
+    except csv.Error:
+        return line_start       # a value the csv module refuses (e.g. larger than its limit) is the place
     return None
 
 
