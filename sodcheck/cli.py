@@ -7,14 +7,14 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .model import SEVERITY_RANK, Report, SodcheckError, Text
+from .model import SEVERITY_RANK, Report, SodcheckError
 from .output import refuse_inputs, write_file
 from .pipeline import CheckRequest, parse_change, run
 from .report import BINARY_FORMATS, FORMATS, RenderOptions, render
@@ -156,8 +156,8 @@ def cli() -> None:
               help="Exit 0 even when violations count (bad input still exits 2).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from LANG).")
 @click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
-def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, baseline, include_disabled, grants, revokes, as_of, fmt,
-          output, sarif_output, junit_output, fail_on, exit_zero, lang, show_ids) -> None:
+def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, baseline, include_disabled, grants, revokes,
+          as_of, fmt, output, sarif_output, junit_output, fail_on, exit_zero, lang, show_ids) -> None:
     """Check the inputs against the built-in and given rules."""
     lang = lang or default_lang()
     click.get_current_context().meta["lang"] = lang
@@ -202,10 +202,8 @@ def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, basel
 def write_ci_output(data: str | bytes, output: str, inputs: list[str] | tuple[str, ...] = ()) -> None:
     """CI configurations name report paths in folders that do not exist yet (reports/x.xml)."""
     if output != "-":
-        try:
+        with suppress(OSError):     # write_output says why the file cannot be written
             Path(output).parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            pass    # write_output says why the file cannot be written
     write_output(data, output, inputs)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 from .model import SodcheckError, Text
@@ -75,7 +76,5 @@ def write_file(data: str | bytes, output: str, inputs: Iterable[str] = ()) -> No
                             file=output) from None
     finally:
         if temporary is not None:
-            try:
+            with suppress(OSError):
                 os.unlink(temporary)
-            except OSError:
-                pass
