@@ -283,7 +283,7 @@ class Report:
     sheets: tuple[tuple[str, str | None, int], ...] = ()
     sources: tuple[SourceGrid, ...] = field(default=(), compare=False, repr=False)
 
-    def stat(self, key: str, default: object = None) -> object:
+    def stat(self, key: str, default: Any = None) -> Any:
         return dict(self.stats).get(key, default)
 
     def stats_with(self, **more: object) -> tuple[tuple[str, object], ...]:

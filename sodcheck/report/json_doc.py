@@ -23,17 +23,18 @@ def _plain(value):
 
 
 def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = None) -> dict:
-    doc = {
+    subject: dict[str, str | None] = {"kind": v.subject.kind, "name": v.subject.name, "unit": v.subject.unit,
+                                      "id": subject_id(v, show_ids)}
+    doc: dict[str, object] = {
         "rule_id": v.rule_id,
         "severity": v.severity,
-        "subject": {"kind": v.subject.kind, "name": v.subject.name, "unit": v.subject.unit,
-                    "id": subject_id(v, show_ids)},
+        "subject": subject,
         "message": v.message.get(lang),
         "evidence": [e.as_dict() for e in v.evidence],
         "duties": list(v.duties),
     }
     if v.subject.system is not None:
-        doc["subject"]["system"] = v.subject.system
+        subject["system"] = v.subject.system
     if title is not None:
         doc["title"] = title
     if v.waiver:

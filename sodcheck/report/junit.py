@@ -14,7 +14,7 @@ from collections import Counter
 
 from ..model import Report, Violation
 from ..text import location_text
-from .locate import place, relative, status_note, subject_text, warning_place, with_place
+from .locate import Place, place, relative, status_note, subject_text, warning_place, with_place
 from .text import evidence_line
 
 CLASSNAME = "sodcheck"
@@ -77,7 +77,7 @@ def _count(element: ET.Element, cases: list[ET.Element]) -> None:
 
 def document(report: Report, lang: str = "en") -> ET.Element:
     files = list(dict.fromkeys(report.inputs))
-    by_file: dict[str, list[tuple[Violation, object]]] = {f: [] for f in files}
+    by_file: dict[str, list[tuple[Violation, Place]]] = {f: [] for f in files}
     for v in report.violations:
         where = place(v, report)
         key = where.file if where.file is not None else "sodcheck"

@@ -36,14 +36,15 @@ def _rank(report: Report, file: str) -> int:
 
 
 def place(v: Violation, report: Report) -> Place:
-    located = [e for e in v.evidence if e.file]
-    with_line = [e for e in located if e.line is not None]
+    located = [(e.file, e) for e in v.evidence if e.file]
+    with_line = [(file, e.line, e) for file, e in located if e.line is not None]
     if with_line:
-        e = min(with_line, key=lambda e: (_rank(report, e.file), e.file, e.line))
-        return Place(e.file, e.line)
+        file, line, _ = min(with_line, key=lambda item: (_rank(report, item[0]), item[0], item[1]))
+        return Place(file, line)
     if located:
-        e = min(located, key=lambda e: (_rank(report, e.file), e.file, e.sheet or "", e.row or 0))
-        return Place(e.file, 1, e.sheet, e.row)
+        file, e = min(located, key=lambda item: (_rank(report, item[0]), item[0], item[1].sheet or "",
+                                                 item[1].row or 0))
+        return Place(file, 1, e.sheet, e.row)
     return Place(report.inputs[0] if report.inputs else None, 1)
 
 

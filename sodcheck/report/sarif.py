@@ -24,7 +24,8 @@ MAX_RELATED = 10
 
 
 def _physical(where: Place) -> dict:
-    return {"artifactLocation": {"uri": artifact_uri(where.file)}, "region": {"startLine": where.line}}
+    # A finding with no file at all points at the first input; a run always has one.
+    return {"artifactLocation": {"uri": artifact_uri(where.file or "")}, "region": {"startLine": where.line}}
 
 
 def _rule(info: RuleInfo, lang: str) -> dict:
@@ -64,7 +65,7 @@ def _result(v: Violation, report: Report, rule_index: dict[str, int], lang: str,
         "partialFingerprints": {"sodcheckFinding/v1": f"{fp}:{occurrence}",
                                 "primaryLocationLineHash": f"{fp[:16]}:{occurrence}"},
     }
-    related = []
+    related: list[dict] = []
     for e in v.evidence:
         spot = evidence_place(e)
         if e.file and spot != where and len(related) < MAX_RELATED:

@@ -20,7 +20,7 @@ def words(section: dict, lang: str) -> dict[Any, Any]:
             for key, value in section.items()}
 
 
-SHEETS = {
+SHEETS: dict[str, Any] = {
     "sheets": {
         "summary": ('汇总', 'Summary'),
         "violations": ('违规清单', 'Violations'),
@@ -104,7 +104,7 @@ SHEETS = {
     },
     "row_link": ('第{row}行', 'row {row}'),
 }
-TABLE = {
+TABLE: dict[str, Any] = {
     "summary": ('检查结果', 'Result'),
     "as_of": ('检查基准日', 'As of'),
     "violations": ('违规', 'Violations'),
@@ -135,7 +135,7 @@ TABLE = {
     "disabled": ('已停用（未检查）', 'disabled (not checked)'),
     "more_units": ('另有 {n} 个单位', '{n} more units'),
 }
-CSV = {
+CSV: dict[Any, Any] = {
     "headers": {
         0: ('类别', 'category'),
         1: ('规则', 'rule_id'),
@@ -159,7 +159,7 @@ CSV = {
 }
 
 # The HTML report: the lists of SHEETS, and what only a page has (filters, sorting, charts).
-HTML = {
+HTML: dict[str, Any] = {
     "all_severities": ('全部严重程度', 'All severities'),
     "all_rules": ('全部规则', 'All rules'),
     "all_units": ('全部单位', 'All units'),

@@ -511,7 +511,7 @@ def _rules_sheet(ws, report: Report, lang: str) -> None:
 def build(report: Report, lang: str = "en", show_ids: bool = False) -> Workbook:
     w = WORDS[lang]
     wb = Workbook()
-    summary = wb.active
+    summary = wb.worksheets[0]
     summary.title = w["sheets"]["summary"]
     taken = {summary.title.lower()}
     sheets = {key: wb.create_sheet(sheet_title(w["sheets"][key], taken))
