@@ -21,7 +21,7 @@ def staff(tmp_path: Path, rows, name="staff.xlsx") -> Path:
 
 def baseline_of(tmp_path: Path, *args: str) -> Path:
     path = tmp_path / "baseline.json"
-    code, out, err = run_cli("check", *args, "--format", "json", "-o", str(path))
+    code, _out, err = run_cli("check", *args, "--format", "json", "-o", str(path))
     assert code in (0, 1), err
     return path
 
@@ -50,8 +50,8 @@ def test_new_finding_fails_and_is_marked_new(tmp_path):
 
 def test_fixed_findings_are_counted_absent(tmp_path):
     base = baseline_of(tmp_path, "--staff", str(staff(tmp_path, ROWS)), "--as-of", "2019-06-30")
-    code, doc = check_json("--staff", str(staff(tmp_path, ROWS[2:], "fixed.xlsx")), "--as-of", "2019-06-30",
-                           "--baseline", str(base))
+    _code, doc = check_json("--staff", str(staff(tmp_path, ROWS[2:], "fixed.xlsx")), "--as-of", "2019-06-30",
+                            "--baseline", str(base))
     absent = {(a["rule_id"], a["subject"]["name"]) for a in doc["summary"]["baseline"]["absent_violations"]}
     assert {("SOD-ACC-CASH", "李娜"), ("SOD-BIZ-FIN", "王强")} <= absent
 

@@ -133,7 +133,7 @@ def test_pre_commit_hook_command_line_runs(workspace):
     (hook,) = HOOKS
     argv = shlex.split(hook["entry"]) + hook.get("args", [])
     assert argv[0] == "sodcheck" and flags_in(" ".join(argv)) <= FLAGS
-    code, out, err = run_cli(*argv[1:], "--rules", "rules.yaml")
+    code, out, _err = run_cli(*argv[1:], "--rules", "rules.yaml")
     assert code == 1 and "benefit_supervisor" in out
     for file in (workspace / "roles").iterdir():
         file.unlink()

@@ -54,7 +54,7 @@ def test_id_numbers_masked_unless_asked(staff_sheet):
     assert doc["violations"][0]["subject"]["id"] == "3417**********4320"
     _, doc = check_json("--staff", str(path), "--show-ids")
     assert doc["violations"][0]["subject"]["id"] == "341702197909094320"
-    code, out, _ = run_cli("check", "--staff", str(path), "--format", "csv")
+    _code, out, _ = run_cli("check", "--staff", str(path), "--format", "csv")
     assert "341702197909094320" not in out and "3417**********4320" in out
 
 
@@ -106,7 +106,7 @@ def test_language_follows_lang_variable(staff_sheet, monkeypatch):
 ])
 def test_bad_input_exits_2_with_one_clear_line(tmp_path, make, words):
     path = make(tmp_path)
-    code, out, err = run_cli("check", "--staff", str(path), "--lang", "en")
+    code, _out, err = run_cli("check", "--staff", str(path), "--lang", "en")
     assert code == 2
     assert words in err and str(path) in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -136,7 +136,7 @@ def test_rule_file_with_unknown_duty(tmp_path):
     rules = tmp_path / "mine.yaml"
     rules.write_text("rules:\n  - {id: X-1, kind: incompatible, duties: [business, nosuch], severity: low,\n"
                      "     title: {zh: a, en: a}, message: {zh: b, en: b}, source: s}\n", encoding="utf-8")
-    code, out, err = run_cli("rules", "validate", str(rules))
+    code, _out, err = run_cli("rules", "validate", str(rules))
     assert code == 2 and "nosuch" in err and "X-1" in err
 
 

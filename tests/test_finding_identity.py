@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from sodcheck.model import Evidence, Subject, Violation, Text, finding_identity, identity_from_json
+from sodcheck.model import Evidence, Subject, Text, Violation, finding_identity, identity_from_json
 from sodcheck.report.locate import fingerprint
 
 from .conftest import HEADER, check_json, run_cli, write_waivers, write_xlsx
@@ -83,7 +83,8 @@ def test_a_duty_listed_twice_is_one_duty(tmp_path):
     rules.write_text("rules:\n  - id: X-DUP\n    kind: incompatible\n    duties: [accounting, accounting, cashier]\n"
                      "    severity: high\n    title: {zh: 重复, en: repeated}\n    message: {zh: 重复, en: repeated}\n"
                      "    source: test\n", encoding="utf-8")
-    sheet = staff(tmp_path, [["王芳", "中心", "在编", "会计", "2020.01"], ["赵敏", "中心", "在编", "内控稽核", "2020.01"]])
+    sheet = staff(tmp_path, [["王芳", "中心", "在编", "会计", "2020.01"],
+                             ["赵敏", "中心", "在编", "内控稽核", "2020.01"]])
     _, doc = check_json("--staff", str(sheet), "--rules", str(rules), "--as-of", "2021-01-01")
     assert not [v for v in doc["violations"] if v["rule_id"] == "X-DUP"]
 

@@ -55,8 +55,8 @@ def test_role_findings_are_annotations_on_their_lines(tmp_path, monkeypatch):
 def test_medium_is_a_warning_and_table_findings_say_their_row(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_xlsx(tmp_path / "s.xlsx", {"人员分工": [HEADER, ["杨帆", "中心", "劳务派遣", "费率核定", "2019.01"]]})
-    code, out, _ = run_cli("check", "--staff", "s.xlsx", "--format", "github", "--lang", "en",
-                           "--as-of", "2019-06-30")
+    _code, out, _ = run_cli("check", "--staff", "s.xlsx", "--format", "github", "--lang", "en",
+                            "--as-of", "2019-06-30")
     found = annotations(out)
     staff = [(level, p, m) for level, p, m in found if "STAFF-HIGH-RISK" in p.get("title", "")]
     (level, props, message) = staff[0]

@@ -201,7 +201,7 @@ def test_a_generic_duty_beside_a_more_specific_one_is_still_beyond_the_post(tmp_
 
 
 def test_unlinked_accounts_are_only_checked_with_staff(tmp_path):
-    staff, perms, rules = linked_case(tmp_path)
+    _staff, perms, rules = linked_case(tmp_path)
     alone = check(None, perms, rules)
     assert not any(v.rule_id in ("ACCOUNT-UNLINKED", "PERM-BEYOND-POST") for v in alone.violations)
     # Without the sheet the same conflict is the account's own.

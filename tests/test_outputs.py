@@ -37,7 +37,7 @@ def test_a_csv_input_is_protected_too(tmp_path):
 def test_ci_outputs_never_replace_an_input(tmp_path, option):
     sheet = write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [HEADER, *ROWS]})
     before = sheet.read_bytes()
-    code, _, err = run_cli("check", "--staff", str(sheet), option, str(sheet))
+    code, _, _err = run_cli("check", "--staff", str(sheet), option, str(sheet))
     assert code == 2 and sheet.read_bytes() == before
 
 

@@ -5,6 +5,7 @@ The rule file MAKER_CHECKER (conftest.py) is the one of the conformance cases.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import tempfile
@@ -661,7 +662,7 @@ def test_account_duties_are_the_union_over_reachable_roles(oracle_ruleset, graph
             for e in evidence:
                 chain = [int(step[len("role:R"):]) for step in e.path[1:-1]]
                 assert chain[0] in held
-                assert all((x, y) in includes for x, y in zip(chain, chain[1:]))
+                assert all((x, y) in includes for x, y in itertools.pairwise(chain))
                 assert e.path[-1] == f"permission:P_{duty}" and duty in graph["grants"][chain[-1]]
 
     cyclic = [sorted(c) for c in nx.strongly_connected_components(nx.DiGraph(includes)) if len(c) > 1]
@@ -684,7 +685,7 @@ def test_an_unknown_account_status_is_a_warning_and_counts_as_active(tmp_path):
 def test_a_quote_never_closed_is_an_error_not_a_swallowed_file(tmp_path):
     path = tmp_path / "grants.csv"
     path.write_text('role,permission\nR1,"P1\nR2,P2\nR3,P3\n', encoding="utf-8")
-    code, out, err = run_cli("check", "--perms", str(path))
+    code, _out, err = run_cli("check", "--perms", str(path))
     assert code == 2 and "quote" in err and str(path) in err and "row 2" in err
 
 

@@ -267,7 +267,7 @@ def test_clean_configuration_exits_zero(tmp_path):
 ])
 def test_bad_files_exit_2_with_file_line_and_column(tmp_path, name, text, line, column, words):
     path = write(tmp_path / name, text)
-    code, out, err = run_cli("check", "--roles", str(path))
+    code, _out, err = run_cli("check", "--roles", str(path))
     assert code == 2
     assert "Traceback" not in err
     assert f"{path}, line {line}, column {column}: " in err, err
@@ -300,7 +300,7 @@ def test_cycle_in_a_permission_export_stays_a_warning(tmp_path):
     write_csv(tmp_path / "role_includes.csv",
               [["role", "includes"], ["LOOP_1", "LOOP_2"], ["LOOP_2", "LOOP_1"]])
     write_csv(tmp_path / "role_permissions.csv", [["role", "permission"], ["LOOP_1", "YW"]])
-    code, doc = check_json("--perms", str(tmp_path))
+    _code, doc = check_json("--perms", str(tmp_path))
     assert "ROLE-CYCLE" in {w["code"] for w in doc["warnings"]}
     assert not [v for v in doc["violations"] if v["rule_id"].startswith(("ROLE-", "UNMAPPED"))]
 

@@ -103,10 +103,12 @@ def test_filled_template_loads_without_warnings_and_finds(tmp_path, lang):
     ws = wb[WORDS[lang]["form"]]
     unit = "贵池区社会养老保险管理中心"
     rows = [
-        [1, unit, "财务科", "李会计", person_id(1), "在编", "会计、出纳", "负责基金会计核算和资金收付", "", "2021.03", ""],
+        [1, unit, "财务科", "李会计", person_id(1), "在编", "会计、出纳", "负责基金会计核算和资金收付", "",
+         "2021.03", ""],
         [2, unit, "稽核科", "王内控", person_id(2), "事业编制", "内控稽核", "负责内部控制检查", "", "2020-05-01", ""],
         [3, unit, "待遇科", "赵发放", person_id(3), "劳务派遣", "待遇发放", "负责养老金发放", "", "2023.07", ""],
-        [4, unit, "财务科", "孙保管", person_id(4), "在编", "财务", "负责财务管理", "财务专用章、空白票据", "2022.01", ""],
+        [4, unit, "财务科", "孙保管", person_id(4), "在编", "财务", "负责财务管理", "财务专用章、空白票据",
+         "2022.01", ""],
         [5, unit, "征缴科", "周登记", person_id(5), "合同制", "参保登记", "负责参保登记", "", "2018.09", ""],
     ]
     # The officer overwrites the example row and goes on below it, typing text as Excel keeps it.

@@ -105,10 +105,10 @@ def test_as_of_defaults_to_today(tmp_path, roles):
 
 
 def test_sample_waiver_file_matches_the_sample_roles():
-    code, doc = check_json("--roles", str(REPO / "sample_data" / "roles" / "config"),
-                           "--rules", str(REPO / "sample_data" / "roles" / "rules.yaml"),
-                           "--waivers", str(REPO / "sample_data" / "roles" / "waivers.yaml"),
-                           "--as-of", "2024-06-30")
+    _code, doc = check_json("--roles", str(REPO / "sample_data" / "roles" / "config"),
+                            "--rules", str(REPO / "sample_data" / "roles" / "rules.yaml"),
+                            "--waivers", str(REPO / "sample_data" / "roles" / "waivers.yaml"),
+                            "--as-of", "2024-06-30")
     waived = [v for v in doc["violations"] if v.get("waiver")]
     assert [v["subject"]["name"] for v in waived] == ["benefit_supervisor"]
     assert "WAIVER-UNUSED" not in codes(doc)

@@ -217,7 +217,7 @@ def test_over_the_limit_is_caught_in_the_browser(browser, tmp_path):
 
 def test_login_with_a_token(browser, tmp_path):
     with BackgroundServer(create_app(token="office-token-123")) as url:
-        context, page, problems, _ = open_page(browser, url)
+        context, page, _problems, _ = open_page(browser, url)
         sync_api.expect(page.locator("h1")).to_have_text("不相容岗位检查")
         page.fill("#token", "wrong")
         page.click("button[type=submit]")
