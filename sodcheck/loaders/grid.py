@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import pyarrow as pa
@@ -39,10 +40,70 @@ EMPTY = Cell(None)
 LIMITS = Limits(rows=2_000_000, columns=1_000, cells=50_000_000)
 
 
+class CodedRows(Sequence[list[Cell]]):
+    """A sheet's rows held column by column: each column as its distinct cells and, per row, the
+    index of that row's cell among them. A CSV of a million rows is read into this form without a
+    Python object per cell, and loaders judge each distinct value once instead of once per row.
+    Indexing builds a row of cells on access, so code that walks rows still works."""
+
+    def __init__(self, cells: list[list[Cell]], codes: list[np.ndarray], length: int):
+        self.cells = cells      # per column: its distinct cells; the last one is EMPTY
+        self.codes = codes      # per column: for each row, the index of its cell in cells
+        self.length = length
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[Cell]]) -> CodedRows:
+        """Rows of cells in coded form (rows shorter than the widest are padded with EMPTY)."""
+        if isinstance(rows, CodedRows):
+            return rows
+        width = max((len(row) for row in rows), default=0)
+        cells: list[list[Cell]] = []
+        codes: list[np.ndarray] = []
+        for c in range(width):
+            # Readers share one Cell per distinct value, so identity finds the distinct cells cheaply;
+            # equal cells that are not shared only cost a duplicate entry.
+            index: dict[int, int] = {}
+            distinct: list[Cell] = []
+            column = np.empty(len(rows), dtype=np.int64)
+            for r, row in enumerate(rows):
+                cell = row[c] if c < len(row) else EMPTY
+                code = index.get(id(cell))
+                if code is None:
+                    code = index[id(cell)] = len(distinct)
+                    distinct.append(cell)
+                column[r] = code
+            distinct.append(EMPTY)
+            cells.append(distinct)
+            codes.append(column)
+        return cls(cells, codes, len(rows))
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> list[Cell]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[Cell]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[Cell] | list[list[Cell]]:
+        if isinstance(index, slice):
+            return [self[r] for r in range(*index.indices(self.length))]
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        return [cells[codes[index]] for cells, codes in zip(self.cells, self.codes)]
+
+    def __iter__(self) -> Iterator[list[Cell]]:
+        columns = [[cells[code] for code in codes.tolist()] for cells, codes in zip(self.cells, self.codes)]
+        return (list(row) for row in zip(*columns)) if columns else (list[Cell]() for _ in range(self.length))
+
+
 @dataclass
 class Sheet:
     name: str | None                      # None for CSV
-    rows: list[list[Cell]]
+    rows: Sequence[list[Cell]]            # a list, or CodedRows for a CSV read by pyarrow
     row_numbers: list[int]                # what Excel shows (or the CSV line) for each row
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based, inclusive
 
@@ -225,15 +286,13 @@ def _dialect(payload: bytes) -> tuple[str, str]:
         return ",", '"'
 
 
-def _arrow_cells(column: pa.ChunkedArray) -> list[Cell]:
-    """A column's cells, one shared Cell per distinct value (units and posts repeat); blank is EMPTY."""
+def _arrow_cells(column: pa.ChunkedArray) -> tuple[list[Cell], np.ndarray]:
+    """A column's distinct cells (blank is EMPTY, and EMPTY comes last) and each row's index among them."""
     encoded = pc.dictionary_encode(column).combine_chunks()
     cells = [Cell(v) if v is not None and v.strip() else EMPTY for v in encoded.dictionary.to_pylist()]
     cells.append(EMPTY)     # index -1, where a value is null
-    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    lookup = np.empty(len(cells), dtype=object)
-    lookup[:] = cells
-    return lookup[indices].tolist()
+    indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return cells, np.where(indices < 0, len(cells) - 1, indices)
 
 
 def _read_csv_arrow(payload: bytes, delimiter: str, quotechar: str, width: int) -> pa.Table | None:
@@ -261,8 +320,10 @@ def _read_csv(raw: bytes, display: str) -> Sheet:
     if table is not None:
         _too_large(display, None, table.num_rows, table.num_columns)
         columns = [_arrow_cells(table.column(i)) for i in range(table.num_columns)]
-        rows = [list(cells) for cells in zip(*columns)]
-        return Sheet(None, rows, list(range(1, len(rows) + 1)))
+        length = table.num_rows
+        del table
+        coded = CodedRows([cells for cells, _ in columns], [codes for _, codes in columns], length)
+        return Sheet(None, coded, list(range(1, length + 1)))
     # Blank lines, values over several lines or ragged rows (hand-made title lines): record by record.
     rows, numbers = [], []
     for line, record in csv_records(payload, display, delimiter, quotechar):

@@ -14,10 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..model import DataWarning, Person, Posting, SodcheckError, SourceGrid, Text
 from ..text import column_letter, compact, tidy
-from .dates import parse_cell
-from .grid import Sheet, read_grid
+from .dates import ParsedDate, parse_cell
+from .grid import Cell, CodedRows, Sheet, read_grid
 from .headers import STAFF_ALIASES, build_lookup, first_columns, recognise, repeated_column_error, repeated_fields
 
 LOOKUP = build_lookup(STAFF_ALIASES)
@@ -35,7 +37,7 @@ ID_CHECK = "10X98765432"
 MULTI_COLUMN_FIELDS = ("post", "custody", "duties")
 
 
-@dataclass
+@dataclass(slots=True)
 class StaffRow:
     file: str
     sheet: str | None
@@ -46,13 +48,15 @@ class StaffRow:
     id_number: str | None
     staff_type: str
     established: bool | None
-    posts: list[tuple[str, str]]       # (post, letter of the column it is in)
-    custody: list[tuple[str, str]]
+    posts: tuple[tuple[str, str], ...]       # (post, letter of the column it is in)
+    custody: tuple[tuple[str, str], ...]
     duties_text: str
     category: str
     start: date | None
     start_raw: str
     columns: dict[str, str]
+    name_key: str                      # compact() of name and unit: how people are matched
+    unit_key: str
 
 
 @dataclass
@@ -210,139 +214,326 @@ def reporting_unit(sheet: Sheet, before_row: int) -> str | None:
     return None
 
 
+def _filled_columns(sheet: Sheet) -> int:
+    """How many columns hold a value somewhere (each column's distinct cells are its values)."""
+    coded = CodedRows.of(sheet.rows)
+    return sum(any(cell.value is not None and str(cell.value).strip() for cell in cells) for cells in coded.cells)
+
+
 def _is_instructions(sheet: Sheet) -> bool:
     if sheet.name and INSTRUCTIONS.search(sheet.name):
         return True
-    filled = [(r, c) for r, row in enumerate(sheet.rows) for c, cell in enumerate(row)
-              if cell.value is not None and str(cell.value).strip()]
-    return len({c for _, c in filled}) <= 1
+    return _filled_columns(sheet) <= 1
 
 
 def _is_empty(sheet: Sheet) -> bool:
-    return not any(cell.value is not None and str(cell.value).strip()
-                   for row in sheet.rows for cell in row)
+    return not _filled_columns(sheet)
 
 
 # ----------------------------------------------------------------------------- reading rows
 
+_new_object = object.__new__
+
+
+def _frozen(cls: type, names: tuple[str, ...], values: tuple) -> Any:
+    """An instance of a frozen dataclass without its __init__, which sets each field through
+    object.__setattr__ (5 µs a Posting; a million-row sheet makes two million postings). Fields are
+    set in declaration order, so instances still share one key table."""
+    instance: Any = _new_object(cls)
+    attributes = instance.__dict__
+    for name, value in zip(names, values):
+        attributes[name] = value
+    return instance
+
+
+POSTING_FIELDS = tuple(Posting.__dataclass_fields__)
+PERSON_FIELDS = tuple(Person.__dataclass_fields__)
+
+
+def _raw_value(value: object) -> str:
+    """A cell as typed, line breaks included (they separate posts within one cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class _Distinct:
+    """What one column's distinct cells say, judged once per value rather than once per row."""
+    raw: list[str]
+    text: list[str]                      # tidy
+
+
+def _distinct(cells: list[Cell]) -> _Distinct:
+    raw = [_raw_value(cell.value) for cell in cells]
+    return _Distinct(raw, [tidy(value) if value else "" for value in raw])
+
+
+def _table(values: list, codes: np.ndarray) -> np.ndarray:
+    lookup = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    return lookup[codes]
+
+
 class _SheetReader:
+    """Reads the data rows of one sheet column by column: every distinct value of a column is
+    normalised, parsed and checked once, rows are classified with array operations, and only rows
+    that need a warning or a closer look are visited one by one."""
+
     def __init__(self, sheet: Sheet, file: str, found: dict[str, int], data_start: int,
                  default_unit: str, warnings: list[DataWarning], extra: dict[str, list[int]] | None = None):
         self.sheet, self.file, self.cols, self.data_start = sheet, file, found, data_start
-        self.default_unit, self.warnings = default_unit, warnings
+        self.default_unit, self.warnings = tidy(default_unit), warnings
         self.letters = {f: column_letter(c) for f, c in found.items()}
         self.extra = extra or {}
+        self.coded = CodedRows.of(sheet.rows)
+        self.width = len(self.coded.cells)
+        self._judged: dict[int, _Distinct] = {}
 
-    def items(self, r: int, field_name: str) -> list[tuple[str, str]]:
-        """(item, column letter) of a field that may span several columns, split per item."""
-        columns = ([self.cols[field_name]] if field_name in self.cols else []) + self.extra.get(field_name, [])
-        return [(item, column_letter(c)) for c in columns for item in split_items(self._raw_at(r, c))]
+    # -- one row at a time, for the rows that need it
 
     def _raw_at(self, r: int, c: int) -> str:
-        row = self.sheet.rows[r]
-        value = row[c].value if c < len(row) else None
-        if value is None:
+        if c >= self.width:
             return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value)
-
-    def cell(self, r: int, field_name: str):
-        c = self.cols.get(field_name)
-        if c is None or c >= len(self.sheet.rows[r]):
-            return None
-        return self.sheet.rows[r][c]
+        return self.distinct(c).raw[self.coded.codes[c][r]]
 
     def text(self, r: int, field_name: str) -> str:
-        return tidy(self.raw(r, field_name))
-
-    def raw(self, r: int, field_name: str) -> str:
-        """The cell as typed, line breaks included (they separate posts within one cell)."""
         c = self.cols.get(field_name)
-        return "" if c is None else self._raw_at(r, c)
+        return "" if c is None or c >= self.width else self.distinct(c).text[self.coded.codes[c][r]]
 
     def warn(self, code: str, zh: str, en: str, row: int, field_name: str | None = None) -> None:
         self.warnings.append(data_warning(code, zh, en, self.file, self.sheet.name, row,
                                           self.letters.get(field_name) if field_name else None))
 
-    def rows(self) -> list[StaffRow]:
-        out: list[StaffRow] = []
-        unit_above = ""
-        for r in range(self.data_start, len(self.sheet.rows)):
-            excel_row = self.sheet.row_numbers[r]
-            values = [tidy(c.value) for c in self.sheet.rows[r] if c.value is not None]
-            values = [v for v in values if v]
-            if not values:
-                continue
-            if FOOTER.match(compact(values[0])) or len(_fields(self.sheet, r)) >= 2:
-                continue  # footer or a header repeated for printing: not data
-            name = self.text(r, "name")
-            unit = self.text(r, "unit") or unit_above
-            if self.text(r, "unit"):
-                unit_above = unit
-            post = self.text(r, "post")
-            if not name:
-                texts = [self.text(r, f) for f in self.cols if f != "unit"] + \
-                    [tidy(self._raw_at(r, c)) for cs in self.extra.values() for c in cs]
-                meaningful = [t for t in texts if t and not re.fullmatch(r"\d+", t)]
-                if meaningful:
-                    self.warn("ROW-NO-NAME", f"此行有内容但没有姓名，已跳过：{' '.join(values)[:60]}",
-                              f"row has content but no name; skipped: {' '.join(values)[:60]}",
-                              excel_row, "name")
-                continue
-            out.append(self.read_row(r, excel_row, name, unit or self.default_unit, post))
-        return out
+    # -- column by column
 
-    def read_row(self, r: int, excel_row: int, name: str, unit: str, post: str) -> StaffRow:
-        staff_type = self.text(r, "staff_type")
-        established = staff_status(staff_type) if staff_type else None
-        if staff_type and established is None:
-            self.warn("STAFF-TYPE-UNKNOWN",
-                      f"人员身份“{staff_type}”无法判断是否在编",
-                      f"staff type {staff_type!r} is neither established (在编) nor known non-established",
-                      excel_row, "staff_type")
-        id_number = self.read_id(r, excel_row)
-        start_cell = self.cell(r, "post_start")
-        parsed = parse_cell(start_cell.value if start_cell else None,
-                            start_cell.number_format if start_cell else None)
-        if parsed.problem:
-            self.warn("DATE-UNREADABLE", f"任现岗时间“{parsed.raw}”无法识别：{parsed.problem}",
-                      f"start date {parsed.raw!r} cannot be read: {parsed.problem}", excel_row, "post_start")
-        elif parsed.ambiguous:
-            self.warn("DATE-AMBIGUOUS",
-                      f"任现岗时间 {parsed.raw} 是数字，无法区分 {parsed.raw} 和 {parsed.raw}0；按 "
-                      f"{parsed.value:%Y年%m月} 处理，请改为文本或日期格式",
-                      f"start date {parsed.raw} is a number that cannot tell {parsed.raw} from "
-                      f"{parsed.raw}0; read as {parsed.value:%Y-%m}. Type it as text or a real date",
-                      excel_row, "post_start")
-        posts = self.items(r, "post")
-        if not posts and not self.text(r, "category"):
+    def distinct(self, c: int) -> _Distinct:
+        judged = self._judged.get(c)
+        if judged is None:
+            judged = self._judged[c] = _distinct(self.coded.cells[c])
+        return judged
+
+    def codes(self, field_name: str) -> np.ndarray | None:
+        c = self.cols.get(field_name)
+        if c is None or c >= self.width:
+            return None
+        return self.coded.codes[c][self.data_start:]
+
+    def _per_distinct(self, field_name: str, judge) -> tuple[list, np.ndarray] | None:
+        """(judge(cell) for each distinct cell of a field's column, each data row's index among them)."""
+        c = self.cols.get(field_name)
+        if c is None or c >= self.width:
+            return None
+        return [judge(cell) for cell in self.coded.cells[c]], self.coded.codes[c][self.data_start:]
+
+    def _kept(self, count: int) -> np.ndarray:
+        """Rows that are data: not blank, not a footer, not a header repeated for printing."""
+        if not self.width:
+            return np.zeros(count, dtype=bool)
+        filled = np.zeros((count, self.width), dtype=bool)
+        footer = np.zeros((count, self.width), dtype=bool)
+        named = np.zeros(count, dtype=np.int64)
+        for c, cells in enumerate(self.coded.cells):
+            codes = self.coded.codes[c][self.data_start:]
+            shown = [tidy(cell.value) if cell.value is not None else "" for cell in cells]
+            filled[:, c] = np.asarray([bool(v) for v in shown])[codes]
+            footer[:, c] = np.asarray([bool(FOOTER.match(compact(v))) for v in shown])[codes]
+            named += np.asarray([isinstance(cell.value, str) and _field_of(cell.value) is not None
+                                 for cell in cells], dtype=np.int64)[codes]
+        first = filled.argmax(axis=1)
+        rows = np.arange(count)
+        kept = filled.any(axis=1) & ~footer[rows, first]
+        # Two cells naming fields make a candidate; whether they name two different fields is
+        # decided row by row, and such rows are few.
+        for i in np.flatnonzero(kept & (named >= 2)).tolist():
+            if len(_fields(self.sheet, self.data_start + i)) >= 2:
+                kept[i] = False
+        return kept
+
+    def rows(self) -> list[StaffRow]:
+        count = max(len(self.coded) - self.data_start, 0)
+        kept = self._kept(count)
+        names = self._per_distinct("name", lambda cell: tidy(_raw_value(cell.value)))
+        name_codes = names[1] if names else np.zeros(count, dtype=np.int64)
+        name_texts = names[0] if names else [""]
+        has_name = np.asarray([bool(v) for v in name_texts])[name_codes] if names else np.zeros(count, dtype=bool)
+        units = self._per_distinct("unit", lambda cell: tidy(_raw_value(cell.value)))
+        if units is not None:
+            unit_texts, unit_codes = units
+            has_unit = np.asarray([bool(v) for v in unit_texts])[unit_codes] & kept
+            # A unit cell left blank means the unit above: the last unit a data row gave.
+            above = np.maximum.accumulate(np.where(has_unit, np.arange(count), -1)) if count else \
+                np.zeros(0, dtype=np.int64)
+            unit_values = np.asarray(unit_texts + [self.default_unit], dtype=object)
+            unit_of = unit_values[np.where(above >= 0, unit_codes[np.maximum(above, 0)], len(unit_texts))]
+            unit_of[unit_of == ""] = self.default_unit
+        else:
+            unit_of = np.full(count, self.default_unit, dtype=object)
+
+        field_values = self._field_values()
+        flagged = self._flagged(field_values, count)
+        used = kept & has_name
+        attention = np.flatnonzero((kept & ~has_name) | (used & flagged)).tolist()
+        for i in attention:
+            r = self.data_start + i
+            if used[i]:
+                self._row_warnings(r, field_values)
+            else:
+                self._no_name(r)
+        return self._staff_rows(np.flatnonzero(used), name_texts, name_codes, unit_of, field_values)
+
+    def _no_name(self, r: int) -> None:
+        texts = [self.text(r, f) for f in self.cols if f != "unit"] + \
+            [tidy(self._raw_at(r, c)) for cs in self.extra.values() for c in cs]
+        if [t for t in texts if t and not re.fullmatch(r"\d+", t)]:
+            values = [v for v in (tidy(cell.value) for cell in self.sheet.rows[r] if cell.value is not None) if v]
+            self.warn("ROW-NO-NAME", f"此行有内容但没有姓名，已跳过：{' '.join(values)[:60]}",
+                      f"row has content but no name; skipped: {' '.join(values)[:60]}",
+                      self.sheet.row_numbers[r], "name")
+
+    def _field_values(self) -> dict[str, tuple[list, np.ndarray]]:
+        """Each field's distinct values, judged: the work every row used to repeat."""
+        judges = {
+            "department": lambda cell: tidy(_raw_value(cell.value)),
+            "staff_type": lambda cell: _staff_type(tidy(_raw_value(cell.value))),
+            "id_number": lambda cell: _id_number(cell.value),
+            "post_start": lambda cell: parse_cell(cell.value, cell.number_format),
+            "category": lambda cell: tidy(_raw_value(cell.value)),
+            "duties": lambda cell: tidy(_raw_value(cell.value)),
+        }
+        values = {f: judged for f, judge in judges.items() if (judged := self._per_distinct(f, judge)) is not None}
+        for field_name in ("post", "custody"):
+            columns = ([self.cols[field_name]] if field_name in self.cols else []) + self.extra.get(field_name, [])
+            for n, c in enumerate(col for col in columns if col < self.width):
+                letter = column_letter(c)
+                values[f"{field_name}:{n}"] = (
+                    [tuple((item, letter) for item in split_items(raw)) for raw in self.distinct(c).raw],
+                    self.coded.codes[c][self.data_start:])
+        for n, c in enumerate(col for col in self.extra.get("duties", []) if col < self.width):
+            values[f"duties:{n + 1}"] = (self.distinct(c).text, self.coded.codes[c][self.data_start:])
+        return values
+
+    @staticmethod
+    def _series(values: dict[str, tuple[list, np.ndarray]], prefix: str) -> list[tuple[list, np.ndarray]]:
+        return [v for k, v in values.items() if k == prefix or k.startswith(prefix + ":")]
+
+    def _flagged(self, values: dict[str, tuple[list, np.ndarray]], count: int) -> np.ndarray:
+        """Rows that get a warning about their staff type, id number, start date or post."""
+        flagged = np.zeros(count, dtype=bool)
+
+        def mark(field_name: str, test) -> None:
+            if field_name in values:
+                judged, codes = values[field_name]
+                flagged[:] |= np.asarray([test(v) for v in judged], dtype=bool)[codes]
+
+        mark("staff_type", lambda v: v[0] != "" and v[1] is None)
+        mark("id_number", lambda v: v is not None and (v[1] or v[2]))
+        mark("post_start", lambda v: bool(v.problem or v.ambiguous))
+        no_post = np.ones(count, dtype=bool)
+        for judged, codes in self._series(values, "post"):
+            no_post &= np.asarray([not items for items in judged], dtype=bool)[codes]
+        if "category" in values:
+            judged, codes = values["category"]
+            no_post &= np.asarray([not text for text in judged], dtype=bool)[codes]
+        return flagged | no_post
+
+    def _row_warnings(self, r: int, values: dict[str, tuple[list, np.ndarray]]) -> None:
+        """The warnings of one row, in the order the officer reads them."""
+        i, excel_row = r - self.data_start, self.sheet.row_numbers[r]
+
+        def at(field_name: str):
+            judged, codes = values[field_name]
+            return judged[codes[i]]
+
+        if "staff_type" in values:
+            staff_type, established = at("staff_type")
+            if staff_type and established is None:
+                self.warn("STAFF-TYPE-UNKNOWN",
+                          f"人员身份“{staff_type}”无法判断是否在编",
+                          f"staff type {staff_type!r} is neither established (在编) nor known non-established",
+                          excel_row, "staff_type")
+        if "id_number" in values and at("id_number") is not None:
+            id_number, stored_as_number, bad = at("id_number")
+            if stored_as_number:
+                self.warn("ID-INVALID", "身份证号被 Excel 存成了数字，末几位可能已丢失；请把该列设为文本",
+                          "id number is stored as a number, so Excel may have lost its last digits; "
+                          "format the column as text", excel_row, "id_number")
+            if bad:
+                self.warn("ID-INVALID", f"身份证号 {short_id(id_number)} 格式或校验位不正确",
+                          f"id number {short_id(id_number)} has a bad format or check digit",
+                          excel_row, "id_number")
+        if "post_start" in values:
+            parsed = at("post_start")
+            if parsed.problem:
+                self.warn("DATE-UNREADABLE", f"任现岗时间“{parsed.raw}”无法识别：{parsed.problem}",
+                          f"start date {parsed.raw!r} cannot be read: {parsed.problem}", excel_row, "post_start")
+            elif parsed.ambiguous:
+                self.warn("DATE-AMBIGUOUS",
+                          f"任现岗时间 {parsed.raw} 是数字，无法区分 {parsed.raw} 和 {parsed.raw}0；按 "
+                          f"{parsed.value:%Y年%m月} 处理，请改为文本或日期格式",
+                          f"start date {parsed.raw} is a number that cannot tell {parsed.raw} from "
+                          f"{parsed.raw}0; read as {parsed.value:%Y-%m}. Type it as text or a real date",
+                          excel_row, "post_start")
+        posts = [item for judged, codes in self._series(values, "post") for item in judged[codes[i]]]
+        if not posts and not ("category" in values and at("category")):
             self.warn("POST-MISSING", "此行没有填写岗位，无法检查其职责",
                       "row gives no post, so its duties cannot be checked", excel_row, "post")
-        return StaffRow(
-            file=self.file, sheet=self.sheet.name, row=excel_row, name=name, unit=unit,
-            department=self.text(r, "department"), id_number=id_number, staff_type=staff_type,
-            established=established, posts=posts, custody=self.items(r, "custody"),
-            duties_text="；".join(filter(None, [self.text(r, "duties")] + [
-                tidy(self._raw_at(r, c)) for c in self.extra.get("duties", [])])), category=self.text(r, "category"),
-            start=parsed.value, start_raw=parsed.raw, columns=self.letters)
 
-    def read_id(self, r: int, excel_row: int) -> str | None:
-        cell = self.cell(r, "id_number")
-        if cell is None or cell.value is None or not compact(cell.value):
-            return None
-        value = cell.value
-        if isinstance(value, float):
-            self.warn("ID-INVALID", "身份证号被 Excel 存成了数字，末几位可能已丢失；请把该列设为文本",
-                      "id number is stored as a number, so Excel may have lost its last digits; "
-                      "format the column as text", excel_row, "id_number")
-            value = f"{value:.0f}"
-        id_number = compact(value).upper()
-        if not check_id(id_number):
-            self.warn("ID-INVALID", f"身份证号 {short_id(id_number)} 格式或校验位不正确",
-                      f"id number {short_id(id_number)} has a bad format or check digit",
-                      excel_row, "id_number")
-        return id_number
+    def _staff_rows(self, used: np.ndarray, name_texts: list[str], name_codes: np.ndarray,
+                    unit_of: np.ndarray, values: dict[str, tuple[list, np.ndarray]]) -> list[StaffRow]:
+        count = len(used)
+
+        def column(field_name: str, default) -> list:
+            if field_name not in values:
+                return [default] * count
+            judged, codes = values[field_name]
+            lookup = np.empty(len(judged), dtype=object)
+            lookup[:] = judged
+            return lookup[codes[used]].tolist()
+
+        def joined(prefix: str, join) -> list:
+            series = [column(k, None) for k in values if k.startswith(prefix + ":")]
+            if not series:
+                return [()] * count
+            return series[0] if len(series) == 1 else [join(parts) for parts in zip(*series)]
+
+        names = np.asarray(name_texts, dtype=object)[name_codes[used]].tolist()
+        name_keys = {name: name.replace(" ", "") for name in set(names)}     # compact() of a tidy text
+        staff = column("staff_type", ("", None))
+        ids = column("id_number", None)
+        dates = column("post_start", _NO_DATE)
+        posts = joined("post", lambda parts: tuple(item for part in parts for item in part))
+        custody = joined("custody", lambda parts: tuple(item for part in parts for item in part))
+        duties_parts = [column("duties", "")] + [column(k, "") for k in values if k.startswith("duties:")]
+        duties = duties_parts[0] if len(duties_parts) == 1 else \
+            ["；".join(filter(None, parts)) for parts in zip(*duties_parts)]
+        departments, categories = column("department", ""), column("category", "")
+        excel_rows = np.asarray(self.sheet.row_numbers[self.data_start:self.data_start + len(unit_of)],
+                                dtype=np.int64)[used].tolist()
+        units = unit_of[used].tolist()
+        unit_keys = {unit: compact(unit) for unit in set(units)}
+        return [StaffRow(self.file, self.sheet.name, excel_rows[k], names[k], units[k], departments[k],
+                         ids[k][0] if ids[k] else None, staff[k][0], staff[k][1], posts[k], custody[k],
+                         duties[k], categories[k], dates[k].value, dates[k].raw, self.letters,
+                         name_keys[names[k]], unit_keys[units[k]])
+                for k in range(count)]
+
+
+_NO_DATE = ParsedDate(None, "")
+
+
+def _staff_type(text: str) -> tuple[str, bool | None]:
+    return text, staff_status(text) if text else None
+
+
+def _id_number(value: object) -> tuple[str, bool, bool] | None:
+    """(id number, stored as a number, bad format or check digit), or None for no id."""
+    if value is None or not compact(value):
+        return None
+    stored_as_number = isinstance(value, float)
+    id_number = compact(f"{value:.0f}" if isinstance(value, float) else value).upper()
+    return id_number, stored_as_number, not check_id(id_number)
 
 
 def read_file(path: Path, display: str, warnings: list[DataWarning],
@@ -405,7 +596,7 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
 # ----------------------------------------------------------------------------- people
 
 def _display_name(name: str) -> str:
-    return compact(name) if any(ord(ch) > 127 for ch in name) else tidy(name)
+    return compact(name) if not name.isascii() else tidy(name)
 
 
 def build_people(rows: list[StaffRow], warnings: list[DataWarning]) -> tuple[list[Person], list[Posting]]:
@@ -417,7 +608,7 @@ def build_people(rows: list[StaffRow], warnings: list[DataWarning]) -> tuple[lis
         if not row.id_number:
             continue
         first = names_by_id.setdefault(row.id_number, row)
-        if compact(first.name) != compact(row.name):
+        if first.name_key != row.name_key:
             warnings.append(data_warning(
                 "ID-NAME-CONFLICT",
                 f"身份证号 {short_id(row.id_number)} 在 {first.file} 第 {first.row} 行"
@@ -425,38 +616,43 @@ def build_people(rows: list[StaffRow], warnings: list[DataWarning]) -> tuple[lis
                 f"id number {short_id(row.id_number)} belongs to {first.name} "
                 f"at {first.file} row {first.row}, but to {row.name} here; treated as one person",
                 row.file, row.sheet, row.row, row.columns.get("id_number")))
-        ids_by_name_unit.setdefault((compact(row.unit), compact(row.name)), set()).add(row.id_number)
+        ids_by_name_unit.setdefault((row.unit_key, row.name_key), set()).add(row.id_number)
 
     people: dict[str, Person] = {}
     postings: list[Posting] = []
+    add = postings.append
+    units: dict[str, str] = {}      # rows' units are tidy already; tidy() once per distinct unit
     for row in rows:
         if row.id_number:
             key = "id:" + row.id_number
         else:
-            ids = ids_by_name_unit.get((compact(row.unit), compact(row.name)), set())
-            key = "id:" + next(iter(ids)) if len(ids) == 1 else \
-                f"nu:{compact(row.unit)}|{compact(row.name)}"
+            ids = ids_by_name_unit.get((row.unit_key, row.name_key))
+            key = "id:" + next(iter(ids)) if ids is not None and len(ids) == 1 else \
+                f"nu:{row.unit_key}|{row.name_key}"
+        unit = units.get(row.unit)
+        if unit is None:
+            unit = units[row.unit] = tidy(row.unit)
         if key not in people:
             source = names_by_id.get(key[3:], row) if key.startswith("id:") else row
-            people[key] = Person(key, _display_name(source.name), tidy(source.unit),
-                                 key[3:] if key.startswith("id:") else None)
-        common: dict[str, Any] = dict(person_key=key, unit=tidy(row.unit), start=row.start, start_raw=row.start_raw,
-                      established=row.established, staff_type=row.staff_type,
-                      department=row.department, file=row.file, sheet=row.sheet, row=row.row,
-                      start_column=row.columns.get("post_start"),
-                      staff_column=row.columns.get("staff_type"))
-        for post, letter in row.posts:
-            postings.append(Posting(text=post, source="post", column=letter, **common))
-        for item, letter in row.custody:
-            postings.append(Posting(text=item, source="custody", column=letter, **common))
+            people[key] = _frozen(Person, PERSON_FIELDS, (
+                key, _display_name(source.name), tidy(source.unit), key[3:] if key.startswith("id:") else None))
+        columns = row.columns
+        items: list[tuple[str, str, str | None]] = []
+        items += [(post, "post", letter) for post, letter in row.posts]
+        items += [(item, "custody", letter) for item, letter in row.custody]
         if row.category:
-            postings.append(Posting(text=row.category, source="category",
-                                    column=row.columns.get("category"), **common))
+            items.append((row.category, "category", columns.get("category")))
         if row.duties_text:
-            postings.append(Posting(text=row.duties_text, source="duties",
-                                    column=row.columns.get("duties"), **common))
+            items.append((row.duties_text, "duties", columns.get("duties")))
         if not (row.posts or row.custody or row.category):
-            postings.append(Posting(text="", source="post", column=row.columns.get("post"), **common))
+            items.append(("", "post", columns.get("post")))
+        # Posting's fields in declaration order: what is the same for every item of the row, around it.
+        shared = (row.start, row.start_raw, row.established, row.staff_type, row.department, row.file,
+                  row.sheet, row.row)
+        start_column, staff_column = columns.get("post_start"), columns.get("staff_type")
+        for text, kind, column in items:
+            add(_frozen(Posting, POSTING_FIELDS,
+                        (key, unit, text, kind, *shared, column, start_column, staff_column)))
     return list(people.values()), postings
 
 
@@ -487,6 +683,7 @@ def load_staffing(paths: list[str]) -> StaffingData:
     data.people, data.postings = build_people(rows, data.warnings)
     units: dict[str, str] = {}
     for row in rows:
-        units.setdefault(compact(row.unit), tidy(row.unit))
+        if row.unit_key not in units:
+            units[row.unit_key] = tidy(row.unit)
     data.units = sorted(units.values())
     return data
