@@ -156,7 +156,8 @@ def load_rules(con: duckdb.DuckDBPyConnection, rules_path: Path) -> int:
             rule_rows.append((str(r["id"]), d, n))
     con.execute("CREATE TABLE duty_parent (duty VARCHAR, parent VARCHAR)")
     con.executemany("INSERT INTO duty_parent VALUES (?, ?)", duty_rows)
-    con.execute("CREATE TABLE duty_globs (duty VARCHAR, field VARCHAR, pattern VARCHAR, like_pat VARCHAR, regex VARCHAR)")
+    con.execute("CREATE TABLE duty_globs (duty VARCHAR, field VARCHAR, pattern VARCHAR, like_pat VARCHAR, "
+                "regex VARCHAR)")
     if pat_rows:
         con.executemany("INSERT INTO duty_globs VALUES (?, ?, ?, ?, ?)", pat_rows)
     con.execute("CREATE TABLE rule_duties (rule_id VARCHAR, duty VARCHAR, n INTEGER)")
@@ -168,7 +169,7 @@ def load_rules(con: duckdb.DuckDBPyConnection, rules_path: Path) -> int:
 def perm_duty_union(con: duckdb.DuckDBPyConnection) -> str:
     """One SELECT per glob, with the pattern as a constant (so a regex compiles once)."""
     parts = []
-    for duty, field, glob, like_pat, regex in con.execute(
+    for duty, field, _glob, like_pat, regex in con.execute(
             "SELECT duty, field, pattern, like_pat, regex FROM duty_globs ORDER BY ALL").fetchall():
         col = "permission" if field == "code" else "permission_name"
         cond = (f"{col} LIKE {sql_str(like_pat)} ESCAPE '\\'" if like_pat is not None

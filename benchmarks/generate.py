@@ -78,8 +78,10 @@ CITIES = ["广州市", "深圳市", "珠海市", "汕头市", "佛山市", "韶�
 REGION_CODES = [440103, 440104, 440106, 440111, 440303, 440304, 440305, 440402, 440507,
                 440604, 440606, 440203, 440802, 441202, 440703, 440902, 441302, 441402,
                 441502, 441602, 441702, 441802, 441900, 442000, 445102, 445202, 445302]
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢")
-GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志文海燕玲红辉鹏飞俊峰春梅立新宇晨浩然思雨嘉怡子涵欣悦宏亮")
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁"
+                "潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢")
+GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志文海燕"
+             "玲红辉鹏飞俊峰春梅立新宇晨浩然思雨嘉怡子涵欣悦宏亮")
 
 # A business system's permissions are business-line work (plus UKey/certificate custody),
 # so every user duty sits under business, benefit_payment, rate_assessment or key_custody.
@@ -174,7 +176,8 @@ def build_rules(rng: np.random.Generator) -> dict:
         add([groups[a], groups[b]], 2)
     # group vs leaf of another group
     while len(specs) < 8:
-        g = int(rng.integers(N_GROUPS)); m = int(rng.integers(N_DUTY_MODULES))
+        g = int(rng.integers(N_GROUPS))
+        m = int(rng.integers(N_DUTY_MODULES))
         add([groups[g], leaves[m]], 2)
     # leaf triples, 3 of them need all three
     while len(specs) < 11:
@@ -280,10 +283,12 @@ def build_roles(rng: np.random.Generator, n_roles: int, n_rp: int, ppm: int,
         c = rng.choice([1, 2, 3], size=len(members), p=[0.5, 0.35, 0.15])
         first = rng.choice(by_level[L - 1], size=len(members))
         lower = np.concatenate(by_level[:L])
-        inc_role.append(members); inc_child.append(first)
+        inc_role.append(members)
+        inc_child.append(first)
         for extra in (2, 3):
             sel = c >= extra
-            inc_role.append(members[sel]); inc_child.append(rng.choice(lower, size=sel.sum()))
+            inc_role.append(members[sel])
+            inc_child.append(rng.choice(lower, size=sel.sum()))
     # "merged post" bundles: a few composite roles include two base roles whose sensitive
     # modules form an incompatible pair, so some roles violate on their own
     sens_base = {}
@@ -294,9 +299,10 @@ def build_roles(rng: np.random.Generator, n_roles: int, n_rp: int, ppm: int,
     n_bundles = int(np.ceil(BUNDLE_SHARE * len(composite))) if usable else 0
     for r in rng.choice(composite, size=min(n_bundles, len(composite)), replace=False):
         a, b = usable[int(rng.integers(len(usable)))]
-        inc_role.append(np.array([r, r])); inc_child.append(np.array([rng.choice(sens_base[a]),
-                                                                       rng.choice(sens_base[b])]))
-    inc_role = np.concatenate(inc_role); inc_child = np.concatenate(inc_child)
+        inc_role.append(np.array([r, r]))
+        inc_child.append(np.array([rng.choice(sens_base[a]), rng.choice(sens_base[b])]))
+    inc_role = np.concatenate(inc_role)
+    inc_child = np.concatenate(inc_child)
     key = np.unique(inc_role.astype(np.int64) * n_roles + inc_child)
     inc_role, inc_child = (key // n_roles).astype(np.int32), (key % n_roles).astype(np.int32)
 
@@ -346,7 +352,8 @@ def build_accounts(rng: np.random.Generator, n_acc: int, n_ar: int, pop: np.ndar
     # 18-digit resident identity numbers with valid check digits, unique
     base = np.empty(n_acc, np.int64)
     todo = np.arange(n_acc)
-    start = np.datetime64("1962-01-01"); span = (np.datetime64("2003-12-31") - start).astype(int)
+    start = np.datetime64("1962-01-01")
+    span = (np.datetime64("2003-12-31") - start).astype(int)
     while len(todo):
         region = np.array(REGION_CODES, np.int64)[rng.integers(0, len(REGION_CODES), len(todo))]
         day = start + rng.integers(0, span, len(todo)).astype("timedelta64[D]")
@@ -355,7 +362,8 @@ def build_accounts(rng: np.random.Generator, n_acc: int, n_ar: int, pop: np.ndar
         seq = rng.integers(1, 1000, len(todo))
         base[todo] = region * 10**11 + ymd * 1000 + seq
         _, first = np.unique(base, return_index=True)
-        dup = np.ones(n_acc, bool); dup[first] = False
+        dup = np.ones(n_acc, bool)
+        dup[first] = False
         todo = np.flatnonzero(dup)
     digits = (base[:, None] // (10 ** np.arange(16, -1, -1, dtype=np.int64))) % 10
     weights = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])

@@ -102,7 +102,8 @@ def generate(rows: int, seed: int) -> pa.Table:
         "YW202403", pc.utf8_lpad(pc.cast(pa.array(business[order]), pa.string()), 8, "0"), "")
     return pa.table({
         "业务流水号": biz_id,
-        "业务类型": pa.DictionaryArray.from_arrays(pa.array(biz_type[business[order]], pa.int32()), pa.array(type_texts)),
+        "业务类型": pa.DictionaryArray.from_arrays(pa.array(biz_type[business[order]], pa.int32()),
+                                                 pa.array(type_texts)),
         "环节": pa.DictionaryArray.from_arrays(pa.array(step[order], pa.int32()), pa.array(step_texts)),
         "操作员": operator_text,
         "操作时间": pa.array(seconds[order] + base - _utc_offset(base), pa.timestamp("s")),

@@ -23,6 +23,7 @@ is reported and the pyarrow and DuckDB rows are still produced.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -69,23 +70,23 @@ class Measurement(dict):
 def measure(cmd: list[str], log_prefix: Path, timeout: float | None, cwd: Path = REPO,
             env: dict | None = None) -> Measurement:
     """Run cmd as its own process group; wall time and peak RSS of that child (os.wait4)."""
-    out_f = open(f"{log_prefix}.stdout", "wb")
-    err_f = open(f"{log_prefix}.stderr", "wb")
+    # The child writes here until it exits; both paths below close them once it has.
+    out_f = open(f"{log_prefix}.stdout", "wb")  # noqa: SIM115
+    err_f = open(f"{log_prefix}.stderr", "wb")  # noqa: SIM115
     timed_out = threading.Event()
     t0 = time.perf_counter()
     try:
         proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, cwd=cwd, env=env, start_new_session=True)
     except OSError as e:
-        out_f.close(); err_f.close()
+        out_f.close()
+        err_f.close()
         return Measurement(wall=None, peak_mb=None, rc=None, error=f"cannot start {cmd[0]}: {e}",
                            stdout="", stderr="", timed_out=False, cmd=cmd)
 
     def kill() -> None:
         timed_out.set()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)   # the group of the process we started
-        except ProcessLookupError:
-            pass
 
     timer = threading.Timer(timeout, kill) if timeout else None
     if timer:
@@ -97,7 +98,8 @@ def measure(cmd: list[str], log_prefix: Path, timeout: float | None, cwd: Path =
             timer.cancel()
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    out_f.close(); err_f.close()
+    out_f.close()
+    err_f.close()
     tail = lambda p: Path(p).read_bytes()[-4000:].decode("utf-8", "replace")  # noqa: E731
     return Measurement(wall=wall, peak_mb=ru.ru_maxrss / 1024.0, rc=proc.returncode,
                        stdout=tail(f"{log_prefix}.stdout"), stderr=tail(f"{log_prefix}.stderr"),
@@ -186,7 +188,8 @@ def markdown(results: list[dict], meta: dict) -> str:
              f"{c['role_permissions']:,} role-permission rows, {c['role_includes']:,} role includes "
              f"(≤ 4 levels), {c['duties']} user duties, {c['rules']} incompatible rules; ≈2 % of accounts disabled.")
     L.append("")
-    L.append("| accounts | account-role rows | input MB | step | wall s | peak MB | ÷ DuckDB wall | ÷ DuckDB peak | findings |")
+    L.append("| accounts | account-role rows | input MB | step | wall s | peak MB "
+             "| ÷ DuckDB wall | ÷ DuckDB peak | findings |")
     L.append("|---:|---:|---:|---|---:|---:|---:|---:|---|")
     for r in results:
         rows = r["manifest"]["rows"]
@@ -234,8 +237,9 @@ def markdown(results: list[dict], meta: dict) -> str:
     if len(results) > 1:
         base = results[0]
         L.append("")
+        growth = results[-1]["manifest"]["rows"]["account_roles"] / base["manifest"]["rows"]["account_roles"]
         L.append("Growth with the number of account-role rows (wall time relative to the smallest run; "
-                 f"linear growth would give {results[-1]['manifest']['rows']['account_roles'] / base['manifest']['rows']['account_roles']:.1f}× at full):")
+                 f"linear growth would give {growth:.1f}× at full):")
         L.append("")
         L.append("| step | " + " | ".join(f"{r['manifest']['rows']['account_roles']:,} rows" for r in results) + " |")
         L.append("|---|" + "---:|" * len(results))
@@ -352,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
             _say(m)
             if m["rc"] != 0:
                 overall_ok = False
-                print("  !! sodcheck FAILED: " + ("timed out after %.0f s" % a.timeout if m.get("timed_out") else
+                print("  !! sodcheck FAILED: " + (f"timed out after {a.timeout:.0f} s" if m.get("timed_out") else
                                                 (m.get("error") or f"exit status {m['rc']}")), flush=True)
                 msg = (m.get("stderr") or m.get("stdout") or "").strip().splitlines()[-15:]
                 for line in msg:

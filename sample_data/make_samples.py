@@ -329,16 +329,14 @@ def build_form(ws) -> tuple[int, int]:
 
     # data
     r = FIRST_DATA_ROW
-    seq = 0
     unit_spans: list[tuple[str, int, int]] = []
     current_unit = None
-    for row in ROWS:
+    for seq, row in enumerate(ROWS, start=1):
         if row.unit != current_unit:
             if current_unit is not None:
                 r += 1  # blank row between the units
             unit_spans.append((row.unit, r, r))
             current_unit = row.unit
-        seq += 1
         values = [seq, row.unit, row.dept, row.name, person_id(row) or None, row.status,
                   row.post, row.duties, None, row.keeps or None, row.note or None]
         for c, v in enumerate(values, start=1):
@@ -546,6 +544,7 @@ def write_expected(path: Path, first_row: int, last_row: int) -> None:
         return out
 
     status_of: dict[str, set[str]] = {}
+    status_order = ["在编", "事业编制", "编外", "劳务派遣", "合同制"]  # the order of the staff types table
     for r in ROWS:
         status_of.setdefault(r.status, set()).add(r.name)
     post_cats = [
@@ -623,7 +622,7 @@ def write_expected(path: Path, first_row: int, last_row: int) -> None:
         "| 人员身份 | people |",
         "|---|---|",
         *[f"| {k} | {'、'.join(sorted(v, key=lambda n: [r.name for r in ROWS].index(n)))} |"
-          for k, v in sorted(status_of.items(), key=lambda kv: ["在编", "事业编制", "编外", "劳务派遣", "合同制"].index(kv[0]))],
+          for k, v in sorted(status_of.items(), key=lambda kv: status_order.index(kv[0]))],
         "",
         "## Date forms in 任现岗时间",
         "",
