@@ -336,9 +336,12 @@ class _SheetReader:
         named = np.zeros(count, dtype=np.int64)
         for c, cells in enumerate(self.coded.cells):
             codes = self.coded.codes[c][self.data_start:]
-            shown = [tidy(cell.value) if cell.value is not None else "" for cell in cells]
+            # tidy() of the cell as it is (a float shows as 3.0), which for text is the column's tidy text.
+            shown = [text if isinstance(cell.value, str) else tidy(cell.value) if cell.value is not None else ""
+                     for cell, text in zip(cells, self.distinct(c).text)]
             filled[:, c] = np.asarray([bool(v) for v in shown])[codes]
-            footer[:, c] = np.asarray([bool(FOOTER.match(compact(v))) for v in shown])[codes]
+            # compact() of a tidy text is the text without its spaces
+            footer[:, c] = np.asarray([bool(FOOTER.match(v.replace(" ", ""))) for v in shown])[codes]
             named += np.asarray([isinstance(cell.value, str) and _field_of(cell.value) is not None
                                  for cell in cells], dtype=np.int64)[codes]
         first = filled.argmax(axis=1)
