@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +27,9 @@ from .loaders.permissions import PermissionData, status_active
 from .model import DataWarning, Evidence, Subject, Text
 from .taxonomy import Glob, Taxonomy, glob_regex
 from .text import compact
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where used: only include graphs with cycles need it
 
 MAX_PATHS = 3
 # Roles one grant-path search visits before it stops. A province's role graph reaches far fewer
@@ -93,7 +97,7 @@ def classify_permissions(taxonomy: Taxonomy, columns: dict[str, int], codes: lis
         if entry.unless:
             hits[:, j] &= ~_match_any(name_array, tuple(compact(g) for g in entry.unless))
     user = np.array([e.user for e in entries], dtype=bool)
-    user_hit = hits[:, user].any(axis=1) if user.any() else np.zeros(len(codes), dtype=bool)
+    user_hit = np.any(hits[:, user], axis=1) if user.any() else np.zeros(len(codes), dtype=bool)
     chosen = hits & np.where(user_hit[:, None], user[None, :], ~user[None, :])
     direct = np.zeros((len(codes), len(columns)), dtype=bool)
     for j, entry in enumerate(entries):
@@ -145,10 +149,10 @@ class Includes:
     def has_edge(self, a: int, b: int) -> bool:
         return (a, b) in self._edges
 
-    def networkx(self):
+    def networkx(self) -> nx.DiGraph[int]:
         import networkx as nx
 
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[int] = nx.DiGraph()
         graph.add_nodes_from(range(len(self.out)))
         graph.add_edges_from(self.edges)
         return graph
@@ -246,7 +250,7 @@ class GrantGraph:
         key = (duty, exact)
         if key not in self._masks:
             cols = [self.columns[duty]] if exact else [self.columns[d] for d in self.taxonomy.below(duty)]
-            self._masks[key] = self.perm_direct[:, cols].any(axis=1)
+            self._masks[key] = np.any(self.perm_direct[:, cols], axis=1)
         return self._masks[key]
 
     def _role_of_row(self) -> np.ndarray:
@@ -560,7 +564,8 @@ def _warn_undefined(data: PermissionData, ar: pa.Table, ri: pa.Table, defined: s
             reported += 1
     if reported > 50:
         warnings.append(DataWarning("ROLE-UNDEFINED", None, None, None, None,
-                                    Text(f"另有 {reported - 50} 个未定义的角色", f"{reported - 50} more undefined roles")))
+                                    Text(f"另有 {reported - 50} 个未定义的角色",
+                                         f"{reported - 50} more undefined roles")))
 
 
 class AccountColumns(dict):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol, TypedDict
 
 import yaml
 
@@ -43,13 +44,30 @@ def read_text(path: str | Path) -> str:
     return decode(read_bytes(Path(path)), str(path))
 
 
+class _Mark(Protocol):
+    """A position in a YAML text, as the Python and the libyaml parser both give it (0-based)."""
+
+    line: int
+    column: int
+
+
+class _Place(TypedDict):
+    line: int | None
+    column: str | None
+
+
+def _at(mark: _Mark | None) -> _Place:
+    """The line and column (1-based) of a parser mark, as SodcheckError takes them; none without a mark."""
+    if mark is None:
+        return {"line": None, "column": None}
+    return {"line": mark.line + 1, "column": str(mark.column + 1)}
+
+
 def syntax_error(exc: yaml.YAMLError, file: str) -> SodcheckError:
     """A YAML parser's complaint as an input error at its line and column."""
-    mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     return SodcheckError(Text(f"YAML 语法错误：{problem}", f"YAML syntax error: {problem}"), file=file,
-                         line=mark.line + 1 if mark else None,
-                         column=str(mark.column + 1) if mark else None)
+                         **_at(getattr(exc, "problem_mark", None)))
 
 
 # Nesting levels a rule, role or waiver file may have: each needs fewer than ten, and a document
@@ -96,8 +114,7 @@ def _check_shape(text: str, file: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             if len(sizes) >= MAX_DEPTH:
                 raise SodcheckError(Text(f"嵌套超过 {MAX_DEPTH} 层", f"nested more than {MAX_DEPTH} levels deep"),
-                                    file=file, line=event.start_mark.line + 1,
-                                    column=str(event.start_mark.column + 1))
+                                    file=file, **_at(event.start_mark))
             sizes.append(0)
             anchors_open.append(event.anchor)
             added = 1
@@ -113,14 +130,14 @@ def _check_shape(text: str, file: str) -> None:
             if event.anchor:
                 anchored[event.anchor] = 1
         elif isinstance(event, yaml.AliasEvent):
-            added = anchored.get(event.anchor, 1)
+            added = anchored.get(event.anchor, 1) if event.anchor is not None else 1
         if added and not isinstance(event, yaml.CollectionStartEvent) and sizes:
             sizes[-1] += added
         total += added
         if total > MAX_NODES:
             raise SodcheckError(Text(f"展开别名（*）后超过 {MAX_NODES:,} 个值",
                                      f"more than {MAX_NODES:,} values once its aliases (*) are expanded"),
-                                file=file, line=event.start_mark.line + 1, column=str(event.start_mark.column + 1))
+                                file=file, **_at(event.start_mark))
 
 
 def parse_yaml(text: str, file: str) -> tuple[object, yaml.Node | None]:
