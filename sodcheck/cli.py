@@ -22,11 +22,19 @@ from .ruleset import load_ruleset, parse_file, rule_files
 
 
 def default_lang() -> str:
+    """zh, unless the user's locale names another language. Officers' county PCs run Windows with
+    no LANG at all, and containers say C or POSIX, which names no language: both mean zh."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+        value = (os.environ.get(var) or "").split(".")[0].lower()
+        if value and value not in ("c", "posix"):
+            return "zh" if value.startswith("zh") else "en"
+    if sys.platform == "win32":
+        import ctypes
+
+        # The display language's primary language id: 0x04 is Chinese.
+        language = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
+        return "zh" if language & 0x3FF == 0x04 else "en"
+    return "zh"
 
 
 def parse_as_of(ctx, param, value: str | None) -> date:
@@ -258,6 +266,23 @@ def rules_validate(paths) -> None:
     ruleset = load_ruleset(list(paths))
     click.echo(f"ok: {len(files)} file(s), {len(ruleset.rules)} rules, "
                f"{len(ruleset.taxonomy.duties)} duties")
+
+
+@cli.command()
+@click.argument("texts", nargs=-1, required=True, metavar="POST...")
+@click.option("--permission", is_flag=True,
+              help="Explain permission (function) names as a permission export's are classified.")
+@click.option("--rules", "extra", multiple=True, metavar="PATH", help="Also load these rule files.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: from LANG).")
+def explain(texts, permission, extra, lang) -> None:
+    """Show the duties each post maps to, the pattern that matched and the rule file and line to edit."""
+    from .vocabulary import load as load_rules
+
+    lang = lang or default_lang()
+    click.get_current_context().meta["lang"] = lang
+    rules = load_rules(*extra)
+    for text in texts:
+        click.echo(rules.classify(text, "permission" if permission else "post").describe(lang))
 
 
 @cli.command()

@@ -240,6 +240,7 @@ class RuleInfo:
     source: str
     description: Text | None = None
     assessment: tuple[tuple[str, object], ...] = ()
+    remedy: Text | None = None          # 整改建议
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,11 @@ class Report:
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def remedy(self, rule_id: str, lang: str) -> str:
+        """The rule's 整改建议 in this language, or ""."""
+        rule = self.rule(rule_id)
+        return rule.remedy.get(lang) if rule is not None and rule.remedy is not None else ""
 
     def duty_label(self, duty: str | None, lang: str) -> str:
         label = dict(self.duty_labels).get(duty) if duty else None

@@ -106,6 +106,8 @@ class RuleBase(Strict):
     message: Label
     source: str
     description: Label | None = None
+    # 整改建议: what to do about a finding, shown with each one.
+    remedy: Label | None = None
     enabled: bool = True
     assessment: Assessment | None = None
 
@@ -117,7 +119,8 @@ class RuleBase(Strict):
         assessment = tuple(sorted({"item": self.assessment.item, "title": self.assessment.title.text(),
                                    "points": self.assessment.points}.items())) if self.assessment else ()
         return RuleInfo(self.id, self.kind, self.severity, self.title.text(), self.source,
-                        self.description.text() if self.description else None, assessment)
+                        self.description.text() if self.description else None, assessment,
+                        self.remedy.text() if self.remedy else None)
 
 
 class RuleOverride(Strict):
@@ -130,6 +133,7 @@ class RuleOverride(Strict):
     message: Label | None = None
     source: str | None = None
     description: Label | None = None
+    remedy: Label | None = None
     assessment: Assessment | None = None
 
 
@@ -252,6 +256,12 @@ def parse_file(path: Path) -> tuple[LocatedYaml, RuleFile, list[RuleBase | RuleO
     return doc, parsed, rules
 
 
+def _glob_lines(doc: LocatedYaml, index: int, entry: PermissionDuty) -> tuple[tuple[str, int | None], ...]:
+    """The line of each code, name and unless glob of a permission_duties entry."""
+    return tuple((glob, doc.line_of("permission_duties", index, section, k))
+                 for section in ("codes", "names", "unless") for k, glob in enumerate(getattr(entry, section)))
+
+
 def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
     builtin = builtin_files()
     resolved = {p.resolve() for p in builtin}
@@ -313,17 +323,19 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
 
     order = 0
     post_patterns = []
-    for _, _, entry in post:
-        for pattern in entry.patterns:
+    for doc, i, entry in post:
+        for j, pattern in enumerate(entry.patterns):
             post_patterns.append(PostPattern(entry.duty, pattern, entry.priority, order,
-                                             re.compile(pattern, re.IGNORECASE)))
+                                             re.compile(pattern, re.IGNORECASE), doc.path,
+                                             doc.line_of("post_duties", i, "patterns", j)))
             order += 1
     taxonomy = Taxonomy(
         [Duty(d.id, d.label.text(), d.parents, d.high_risk, d.description.text() if d.description else None)
          for d in duties.values()],
         post_patterns,
-        [PermissionPattern(e.duty, tuple(e.codes), tuple(e.names), user, tuple(e.unless))
-         for _, _, e, user in perms])
+        [PermissionPattern(e.duty, tuple(e.codes), tuple(e.names), user, tuple(e.unless), doc.path,
+                           _glob_lines(doc, i, e))
+         for doc, i, e, user in perms])
     cycle = taxonomy.cycle()
     if cycle:
         names = " → ".join(reversed(cycle))

@@ -129,3 +129,12 @@ def staff_sheet(tmp_path):
     def make(rows: list[list], header: list[str] = HEADER, name: str = "annex2.xlsx") -> Path:
         return write_xlsx(tmp_path / name, {"Sheet1": [header] + rows})
     return make
+
+
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch):
+    """Tests read English messages unless they ask for --lang zh; sodcheck's own default (zh
+    unless the locale names another language) is tested in test_language.py."""
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)

@@ -127,7 +127,7 @@ def test_the_same_report_in_chinese(tmp_path):
     assert out.splitlines()[1].startswith("输入文件: ")
     violations = parse_table(out, "违规")
     assert [(r["严重程度"], r["规则"], r["对象"]) for r in violations] == [
-        ("高", "SOD-BIZ-FIN", "张伟"), ("中", "TENURE-HIGH-RISK", "张伟")]
+        ("严重", "SOD-BIZ-FIN", "张伟"), ("较重", "TENURE-HIGH-RISK", "张伟")]
     assert "兼有业务和财务职责" in violations[0]["说明"]
     assert "工作表“Sheet1”第2行:“会计”→会计" in squash(violations[0]["依据"])
     assert "满期" in squash(violations[1]["说明"])
@@ -157,7 +157,7 @@ def test_waived_finding_is_marked_and_does_not_fail(tmp_path):
     rows = parse_table(out, "Violations")
     assert {r["Severity"] for r in rows} == {"high (waived)", "medium (waived)"}
     _, zh = table("--staff", str(staff(tmp_path)), "--waivers", str(waivers), lang="zh")
-    assert parse_table(zh, "违规")[0]["严重程度"] == "高 (已豁免)"
+    assert parse_table(zh, "违规")[0]["严重程度"] == "严重 (已豁免)"
 
 
 def test_baseline_findings_are_listed_and_only_new_ones_fail(tmp_path):

@@ -98,8 +98,8 @@ def test_the_report_reads_as_expected(report):
 def test_sheets_and_headers_in_chinese(report):
     wb, _ = workbook(report, "zh")
     assert wb.sheetnames == ["汇总", "违规清单", "提示", "数据问题", "规则说明", "标注-人员分工"]
-    assert header(wb["违规清单"])[:9] == ["序号", "严重程度", "规则", "对象类型", "对象", "身份证号", "单位",
-                                       "说明", "依据"]
+    assert header(wb["违规清单"])[:14] == ["序号", "严重程度", "规则", "对象类型", "对象", "身份证号", "单位",
+                                        "说明", "整改建议", "整改措施", "责任人", "整改时限", "依据", "标注位置"]
     assert header(wb["提示"]) == header(wb["违规清单"])
     assert header(wb["数据问题"])[:7] == ["序号", "代码", "文件", "工作表", "行", "列", "说明"]
     assert header(wb["规则说明"])[:6] == ["规则", "规则类型", "严重程度", "规则名称", "规则说明", "依据条款"]
@@ -108,8 +108,9 @@ def test_sheets_and_headers_in_chinese(report):
 def test_sheets_and_headers_in_english(report):
     wb, _ = workbook(report, "en")
     assert wb.sheetnames == ["Summary", "Violations", "Notices", "Data issues", "Rules", "Marked-人员分工"]
-    assert header(wb["Violations"])[:9] == ["No.", "Severity", "Rule", "Subject kind", "Subject",
-                                          "ID number", "Unit", "Message", "Evidence"]
+    assert header(wb["Violations"])[:13] == ["No.", "Severity", "Rule", "Subject kind", "Subject",
+                                           "ID number", "Unit", "Message", "Suggested remedy", "Action",
+                                           "Responsible", "Deadline", "Evidence"]
     values = [c.value for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
     assert not any("违规" in v for v in values if not v.startswith(("测试", "ORG")))
 
@@ -118,19 +119,20 @@ def test_violation_rows_freeze_panes_filter_and_fills(report):
     wb, _ = workbook(report, "zh")
     ws = wb["违规清单"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:L{len(report.violations) + 1}"
+    assert ws.auto_filter.ref == f"A1:O{len(report.violations) + 1}"
     assert ws.max_row == len(report.violations) + 1
     for r, v in enumerate(report.violations, start=2):
         assert ws.cell(row=r, column=3).value == v.rule_id
         assert fill_of(ws.cell(row=r, column=2)) == MARK_FILL[v.severity]
     acc = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=3).value == "SOD-ACC-CASH")
-    evidence = ws.cell(row=acc, column=9).value
+    assert "会计与出纳分设" in ws.cell(row=acc, column=9).value      # 整改建议 from the rule
+    evidence = ws.cell(row=acc, column=13).value
     assert "第4行" in evidence and "会计" in evidence and "出纳" in evidence
     assert "人员分工" in evidence
     # the id is masked unless asked for
     assert ws.cell(row=acc, column=6).value == person_id(1)[:4] + "*" * 10 + person_id(1)[-4:]
     # a link from the finding to the marked row
-    link = ws.cell(row=acc, column=10).hyperlink
+    link = ws.cell(row=acc, column=14).hyperlink
     assert link is not None and link.location == "'标注-人员分工'!A4"
     for name in ("数据问题", "规则说明", "提示"):
         assert wb[name].freeze_panes in ("A2", "B2")
@@ -198,7 +200,7 @@ def test_summary_has_counts_chart_and_assessment_items(report):
     assert "不相容岗位分离" in values
     assert len(ws._charts) == 1
     # counts by severity
-    high = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == "高")
+    high = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == "严重")
     assert ws.cell(row=high, column=2).value == sum(1 for v in report.violations if v.severity == "high")
     en = workbook(report, "en")[0]["Summary"]
     assert "item 3" in [c.value for row in en.iter_rows() for c in row]

@@ -64,6 +64,7 @@ table.findings td:last-child{min-width:19em}table.findings td:nth-child(4){min-w
 .ev .loc{color:var(--muted);font-size:12px}
 .path svg{display:block;max-width:100%;height:auto;margin:4px 0}
 .status{color:var(--muted);font-size:12px}
+.remedy{color:#1f4e78;font-size:12px}
 .filters{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:0 0 8px}
 .filters select,.filters input{font:inherit;padding:4px 6px;border:1px solid #b8c0cc;border-radius:4px}
 .filters input{flex:1 1 220px}.filters .count,.hint{color:var(--muted);font-size:12px}
@@ -308,6 +309,9 @@ def _findings_table(items, report: Report, lang: str, show_ids: bool, table_id: 
             subject += f'<br><span class="id">{e(shown_id)}</span>'
         status = status_text(v, lang)
         message = e(v.message.get(lang))
+        remedy = report.remedy(v.rule_id, lang)
+        if remedy:
+            message += f'<br><span class="remedy">{e(w["remedy"])}：{e(remedy)}</span>'
         if status:
             message += f'<br><span class="status">{e(status)}</span>'
         css = "notice" if notice else v.severity

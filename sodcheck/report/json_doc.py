@@ -22,7 +22,8 @@ def _plain(value):
     return value
 
 
-def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = None) -> dict:
+def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = None,
+                  remedy: str | None = None) -> dict:
     subject: dict[str, str | None] = {"kind": v.subject.kind, "name": v.subject.name, "unit": v.subject.unit,
                                       "id": subject_id(v, show_ids)}
     doc: dict[str, object] = {
@@ -37,6 +38,8 @@ def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = N
         subject["system"] = v.subject.system
     if title is not None:
         doc["title"] = title
+    if remedy is not None:
+        doc["remedy"] = remedy
     if v.waiver:
         doc["waiver"] = {k: _plain(val) for k, val in v.waiver}
     if v.change:
@@ -75,13 +78,16 @@ def summary(report: Report) -> dict:
 
 def document(report: Report, lang: str = "en", show_ids: bool = False) -> dict:
     titles = {r.id: r.title.get(lang) for r in report.rules}
+    remedies = {r.id: r.remedy.get(lang) for r in report.rules if r.remedy}
     return {
         "tool": {"name": "sodcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
         "as_of": report.as_of.isoformat(),
         "lang": lang,
         "summary": summary(report),
-        "violations": [violation_doc(v, lang, show_ids, titles.get(v.rule_id)) for v in report.violations],
-        "notices": [violation_doc(v, lang, show_ids, titles.get(v.rule_id)) for v in report.notices],
+        "violations": [violation_doc(v, lang, show_ids, titles.get(v.rule_id), remedies.get(v.rule_id))
+                       for v in report.violations],
+        "notices": [violation_doc(v, lang, show_ids, titles.get(v.rule_id), remedies.get(v.rule_id))
+                    for v in report.notices],
         "warnings": [warning_doc(w, lang) for w in report.warnings],
     }
 

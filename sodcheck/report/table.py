@@ -32,6 +32,12 @@ def plain(value: object) -> RichText:
     return RichText(printable(str(value)))
 
 
+def _with_remedy(v, report: Report, lang: str) -> str:
+    remedy = report.remedy(v.rule_id, lang)
+    message = v.message.get(lang)
+    return f"{message}\n{WORDS[lang]['remedy']}：{remedy}" if remedy else message
+
+
 def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool) -> Table:
     w = WORDS[lang]
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left")
@@ -51,7 +57,7 @@ def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool
         if states:
             severity += f" ({', '.join(states)})"
         table.add_row(f"[{SEVERITY_STYLE[v.severity]}]{severity}[/]", plain(v.rule_id), plain(subject),
-                      plain(v.subject.unit or ""), plain(v.message.get(lang)),
+                      plain(v.subject.unit or ""), plain(_with_remedy(v, report, lang)),
                       plain("\n".join(evidence_text(e, report, lang) for e in v.evidence[:6])
                             + (f"\n… +{len(v.evidence) - 6}" if len(v.evidence) > 6 else "")))
     return table

@@ -10,6 +10,9 @@ from typing import Any
 
 from ..text import location_text
 
+# Severity in zh is 严重 / 较重 / 轻微: "高风险" is the policy's own word for posts (高风险岗位), and a
+# report must not call a finding about a 高风险岗位 something else that also says 高风险.
+
 __all__ = ["CSV", "HTML", "SHEETS", "TABLE", "location_text", "words"]
 
 
@@ -58,18 +61,18 @@ SHEETS: dict[str, Any] = {
     "chart": ('各规则违规数', 'Violations by rule'),
     "legend": ('标注颜色说明', 'Colours in the marked sheets'),
     "legend_items": {
-        "high": ('高风险违规', 'high-severity violation'),
-        "medium": ('中风险违规', 'medium-severity violation'),
-        "low": ('低风险违规', 'low-severity violation'),
+        "high": ('严重违规', 'high-severity violation'),
+        "medium": ('较重违规', 'medium-severity violation'),
+        "low": ('轻微违规', 'low-severity violation'),
         "notice": ('提示（即将到期等）', 'notice (e.g. due soon)'),
         "warning": ('数据问题', 'data issue'),
     },
     "marked_note": ("“标注-”工作表是所读人员分工表的副本，违规和数据问题所在单元格已填色并附批注。",
                     "The 'Marked-' sheets are copies of the staffing sheets that were read; the cells behind each "
                     "finding are filled and carry a comment."),
-    "high": ('高', 'high'),
-    "medium": ('中', 'medium'),
-    "low": ('低', 'low'),
+    "high": ('严重', 'high'),
+    "medium": ('较重', 'medium'),
+    "low": ('轻微', 'low'),
     "no": ('序号', 'No.'),
     "subject": ('对象', 'Subject'),
     "kind": ('对象类型', 'Subject kind'),
@@ -77,7 +80,10 @@ SHEETS: dict[str, Any] = {
     "message": ('说明', 'Message'),
     "evidence": ('依据', 'Evidence'),
     "status": ('状态', 'Status'),
-    "action": ('整改情况', 'Action taken'),
+    "action": ('整改措施', 'Action'),
+    "remedy": ('整改建议', 'Suggested remedy'),
+    "owner": ('责任人', 'Responsible'),
+    "deadline": ('整改时限', 'Deadline'),
     "where": ('标注位置', 'Marked cell'),
     "code": ('代码', 'Code'),
     "file": ('文件', 'File'),
@@ -93,6 +99,7 @@ SHEETS: dict[str, Any] = {
         "account": ('账号', 'account'),
         "role": ('角色', 'role'),
         "permission": ('权限', 'permission'),
+        "business": ('业务', 'business'),
     },
     "statuses": {
         "active": ('已豁免', 'waived'),
@@ -105,6 +112,7 @@ SHEETS: dict[str, Any] = {
     "row_link": ('第{row}行', 'row {row}'),
 }
 TABLE: dict[str, Any] = {
+    "remedy": ('整改建议', 'Remedy'),
     "summary": ('检查结果', 'Result'),
     "as_of": ('检查基准日', 'As of'),
     "violations": ('违规', 'Violations'),
@@ -120,9 +128,9 @@ TABLE: dict[str, Any] = {
     "where": ('位置', 'Where'),
     "none": ('未发现违规。', 'No violations found.'),
     "people": ('人员', 'people'),
-    "high": ('高', 'high'),
-    "medium": ('中', 'medium'),
-    "low": ('低', 'low'),
+    "high": ('严重', 'high'),
+    "medium": ('较重', 'medium'),
+    "low": ('轻微', 'low'),
     "assessment": ('考核表扣分项', 'Assessment items at risk'),
     "item": ('第{item}项 {title}（{points:g}分）', 'item {item} {title} ({points:g} points)'),
     "waived": ('已豁免', 'waived'),
@@ -150,6 +158,7 @@ CSV: dict[Any, Any] = {
         10: ('工作表', 'sheet'),
         11: ('行', 'row'),
         12: ('列', 'column'),
+        13: ('整改建议', 'remedy'),
     },
     "category": {
         "violation": ('违规', 'violation'),

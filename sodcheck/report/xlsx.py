@@ -442,31 +442,36 @@ def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
     ws.page_setup.orientation = "portrait"
 
 
-FINDING_CAPS = {1: 5, 2: 8, 3: 22, 4: 8, 5: 14, 6: 21, 7: 16, 8: 36, 9: 46, 10: 22, 11: 10, 12: 18}
+FINDING_CAPS = {1: 5, 2: 8, 3: 22, 4: 8, 5: 14, 6: 21, 7: 16, 8: 36, 9: 36, 10: 20, 11: 10, 12: 12, 13: 46,
+                14: 22, 15: 10}
 
 
 def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: dict,
                     severity_fill: bool) -> None:
     w = WORDS[lang]
+    # The 整改 columns stand beside the finding, where the officer fills them in, not at the far right.
     headers = [w["no"], w["severity"], w["rule"], w["kind"], w["subject"], w["id"], w["unit"],
-               w["message"], w["evidence"], w["where"], w["status"], w["action"]]
+               w["message"], w["remedy"], w["action"], w["owner"], w["deadline"], w["evidence"], w["where"],
+               w["status"]]
     rows = []
     for n, v in enumerate(items, start=1):
         rows.append([n, w[v.severity], v.rule_id,
                      w["subject_kinds"].get(v.subject.kind, v.subject.kind), v.subject.name,
                      subject_id(v, show_ids) or "",
-                     v.subject.unit or "", v.message.get(lang),
+                     v.subject.unit or "", v.message.get(lang), report.remedy(v.rule_id, lang), "", "", "",
                      "\n".join(evidence_text(e, report, lang) for e in v.evidence), "",
-                     status_text(v, lang), ""])
+                     status_text(v, lang)])
     widths: dict[int, int] = {}
     _table(ws, 1, headers, rows, widths)
+    where = headers.index(w["where"]) + 1
     for r, v in enumerate(items, start=2):
         ws.cell(row=r, column=2).fill = fill(MARK_FILL[v.severity if severity_fill else "notice"])
         first = next((e for e in v.evidence if e.row is not None), None)
         if first is not None:
-            _link(ws.cell(row=r, column=10), made, first.file, first.sheet, first.row, None, lang)
-    widths[10] = max(widths.get(10, 0), 22 if made else 8)
-    widths[12] = max(widths.get(12, 0), 18)
+            _link(ws.cell(row=r, column=where), made, first.file, first.sheet, first.row, None, lang)
+    widths[where] = max(widths.get(where, 0), 22 if made else 8)
+    for blank in (10, 11, 12):      # 整改措施, 责任人, 整改时限: room to write
+        widths[blank] = max(widths.get(blank, 0), 16)
     _finish_list(ws, len(headers), len(rows), widths, FINDING_CAPS)
 
 
