@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -153,7 +153,7 @@ class Ruleset:
     taxonomy: Taxonomy
     rules: tuple[RuleBase, ...]
     files: tuple[str, ...]
-    ops: OpsConfig = field(default_factory=OpsConfig)
+    ops: OpsConfig = OpsConfig()
 
     @property
     def enabled(self) -> tuple[RuleBase, ...]:

@@ -43,8 +43,9 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
     def detail(row: dict) -> Text:
         present = flag_kinds(row, REVIEW_KINDS)
         held = kinds_text(present) if present else Text("无", "none")
-        return Text(f"{row['biz_type'] or '业务'}需 {row['required']} 级审核，实有 {row['levels']} 级：{held.zh}",
-                    f"{row['biz_type'] or 'the business'} needs {row['required']} review levels, had "
+        zh_type, en_type = (row["biz_type"] or "业务").strip(), (row["biz_type"] or "the business").strip()
+        return Text(f"{zh_type}需 {row['required']} 级审核，实有 {row['levels']} 级：{held.zh}",
+                    f"{en_type} needs {row['required']} review levels, had "
                     f"{row['levels']}: {held.en}")
 
     out.violations += report(rule, log, hits, s, "biz_id", business_subject, detail)

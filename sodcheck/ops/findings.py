@@ -58,7 +58,7 @@ def evidence_by_key(log: OpsLog, focus: Any, key: str, hits: Any, parts: Any = N
     for r in records:
         more = r["total"] - EVIDENCE_ROWS if r["rank"] == min(r["total"], EVIDENCE_ROWS) - 1 else 0
         found.setdefault(r["group_key"], []).append(Evidence(
-            log.files[r["file"]], row=r["row"], biz_id=r["biz_id"], step=r["step"], step_kind=r["kind"],
+            log.files[r["file"]], row=r["row"], biz_id=r["biz_id"], step=r["step"].strip(), step_kind=r["kind"],
             operator=r["operator"], time=r["time"].isoformat(sep=" ") if r["time"] is not None else None,
             more_rows=max(more, 0)))
     return found

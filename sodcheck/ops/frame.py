@@ -26,6 +26,7 @@ _SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:�
 # 20240305091233, 202403050912
 _COMPACT = r"^(\d{4})(\d{2})(\d{2})[ T]?(\d{2})(\d{2})(\d{2})?$"
 _CANONICAL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+DEFAULT_MEMORY_LIMIT = "1GB"
 WARNED_ROWS = 50        # skipped rows named one by one per file and reason; the rest are counted
 COLUMNS = ("biz_id", "biz_type", "step", "fixed_kind", "operator", "operator_name", "unit", "person_id",
            "time", "time_raw", "file", "row")
@@ -117,12 +118,16 @@ def connect(memory_limit: str | None, threads: int | None, spill: Path) -> Any:
     con = ibis.duckdb.connect()
     raw = con.con
     try:
-        if memory_limit:
-            raw.execute("SET memory_limit = ?", [memory_limit])
+        # DuckDB takes 80% of the machine by default; a log is checked within a budget instead,
+        # spilling to disk beyond it (--memory-limit raises it on a big machine).
+        raw.execute("SET memory_limit = ?", [memory_limit or DEFAULT_MEMORY_LIMIT])
         if threads:
             raw.execute(f"SET threads = {int(threads)}")
         raw.execute("SET temp_directory = ?", [str(spill)])
         raw.execute("SET preserve_insertion_order = false")
+        # Tables stored compressed in memory: ten million steps take a few hundred MB, not 2 GB.
+        raw.execute("ATTACH ':memory:' AS ops_db (COMPRESS)")
+        raw.execute("USE ops_db")
     except Exception as exc:  # duckdb's own error for a bad setting: say which
         raise SodcheckError(Text(f"DuckDB 设置无效：{exc}", f"invalid DuckDB setting: {exc}")) from None
     return con
@@ -194,11 +199,16 @@ def _frame(raw: Any, row: Any, source: OpsSource, index: int) -> list[Any]:
     def text(name: str) -> Any:
         return _text(raw[fields[name]]) if name in fields else ibis.null("string")
 
-    common = {"biz_id": text("biz_id"), "biz_type": text("biz_type"), "unit": text("unit"),
+    def as_written(name: str) -> Any:
+        """A column of few distinct values (step, business type): trimmed when its distinct values
+        are classified, not ten million times here."""
+        return raw[fields[name]].cast("string").nullif("") if name in fields else ibis.null("string")
+
+    common = {"biz_id": text("biz_id"), "biz_type": as_written("biz_type"), "unit": text("unit"),
               "person_id": text("person_id"), "file": ibis.literal(index, "int32"), "row": row.cast("int64")}
     if source.layout == "long":
         time_column = raw[fields["time"]]
-        return [raw.select(**common, step=text("step"), fixed_kind=ibis.null("string"),
+        return [raw.select(**common, step=as_written("step"), fixed_kind=ibis.null("string"),
                            operator=text("operator"), operator_name=text("operator_name"),
                            time=parse_time(time_column), time_raw=_time_text(time_column))]
     frames = []
@@ -215,15 +225,18 @@ def _frame(raw: Any, row: Any, source: OpsSource, index: int) -> list[Any]:
     return frames
 
 
-def _problem(rows: Any) -> Any:
+def _problem(rows: Any, blank_steps: list[str]) -> Any:
+    """Why a row of the loaded table is skipped, or null. ``time_raw`` is kept only where the time
+    could not be read."""
     import ibis
 
     needs_operator = rows.fixed_kind.isnull() | (rows.fixed_kind != "complete")
+    missing_step = rows.step.isnull() | rows.step.isin(blank_steps) if blank_steps else rows.step.isnull()
     return ibis.cases(
         (rows.biz_id.isnull(), "biz_id"),
-        (rows.step.isnull(), "step"),
+        (missing_step, "step"),
         (rows.operator.isnull() & needs_operator, "operator"),
-        (rows.time_raw.isnull(), "time_missing"),
+        (rows.time.isnull() & rows.time_raw.isnull(), "time_missing"),
         (rows.time.isnull(), "time"),
         else_=ibis.null("string"))
 
@@ -254,32 +267,38 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
         frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, index)]
     union = frames[0] if len(frames) == 1 else ibis.union(*frames)
     # The step texts and business types are few: classify them here, then write the one table the
-    # checks read, kind and class joined in, in a single pass over the log.
-    texts = union.select("step", "fixed_kind").distinct().to_pyarrow().to_pylist()
-    kinds: dict[str, list] = {"step": [], "kind": []}
-    for entry in texts:
-        kind = entry["fixed_kind"] or (config.step_kind(entry["step"]) if entry["step"] else None)
+    # checks read, kind and class looked up, in a single pass over the log. A lookup of a few dozen
+    # texts is a CASE, cheaper than a join over ten million rows.
+    kind_of: dict[str, str] = {}
+    blank_steps: list[str] = []
+    for entry in union.select("step", "fixed_kind").distinct().to_pyarrow().to_pylist():
+        text = entry["step"]
+        if text is not None and not text.strip():
+            blank_steps.append(text)
+        kind = entry["fixed_kind"] or (config.step_kind(text.strip()) if text and text.strip() else None)
         if kind is not None:
-            kinds["step"].append(entry["step"])
-            kinds["kind"].append(kind)
+            kind_of[text] = kind
     default = config.default_class
-    classes: dict[str, list] = {"biz_type": [], "levels": []}
+    default_levels = default.levels if default else 2
+    levels_of: dict[str, int] = {}
     for biz_type in union.select("biz_type").distinct().to_pyarrow()["biz_type"].to_pylist():
-        chosen = config.business_class(biz_type)
+        chosen = config.business_class(biz_type.strip() if biz_type else None)
         if biz_type is not None and chosen is not None and chosen is not default:
-            classes["biz_type"].append(biz_type)
-            classes["levels"].append(chosen.levels)
-    kind_table = ibis.memtable(kinds, schema={"step": "string", "kind": "string"}).distinct()
-    class_table = ibis.memtable(classes, schema={"biz_type": "string", "levels": "int32"})
-    rows = union.mutate(problem=_problem(union))
-    joined = rows.left_join(kind_table, "step").left_join(class_table, "biz_type")
-    table = con.create_table("ops_steps", joined.select(
-        "biz_id", "biz_type", "step", "operator", "operator_name", "unit", "person_id", "time", "file", "row",
-        "time_raw", "problem", kind=joined.kind,
-        levels=joined.levels.fill_null(default.levels if default else 2).cast("int32")), temp=True)
-    _warn_skipped(table, files, warnings)
-    steps = table.filter(table.problem.isnull())
+            levels_of[biz_type] = chosen.levels
+    null = ibis.null("string")
+    table = con.create_table("ops_steps", union.select(
+        "biz_id", "biz_type", "step", "fixed_kind", "operator", "operator_name", "unit", "person_id", "time",
+        "file", "row",
+        time_raw=ibis.ifelse(union.time.isnull(), union.time_raw, null),
+        kind=union.step.substitute(kind_of, else_=null) if kind_of else null,
+        levels=(union.biz_type.substitute(levels_of, else_=default_levels) if levels_of
+                else ibis.literal(default_levels)).cast("int8")))
+    problem = _problem(table, blank_steps)
+    _warn_skipped(table.mutate(problem=problem), files, warnings)
+    steps = table.filter(problem.isnull())
     _warn_unclassified(steps, files, warnings)
+    named = steps.filter(steps.operator_name.notnull())
+    names = named.group_by("operator").agg(name=named.operator_name.min()).to_pyarrow().to_pylist()
     judged = steps.filter(steps.kind.notnull() & (steps.kind != "view"))
     per_business = judged.group_by("biz_id").agg(completed=judged.kind.isin(COMPLETING_KINDS).any())
     summary = steps.aggregate(latest=steps.time.max(), rows=steps.count()).to_pyarrow().to_pylist()[0]
@@ -289,8 +308,6 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
     # Businesses still in progress (no approve, pay or complete step) are not judged by review levels.
     log.stats.update(ops_files=len(files), ops_rows=summary["rows"], ops_businesses=counts["count"],
                      ops_in_progress=int(counts["in_progress"] or 0))
-    names = steps.filter(steps.operator_name.notnull()).group_by("operator").agg(
-        name=steps.operator_name.min()).to_pyarrow().to_pylist()
     for entry in names:
         log.operators.setdefault(entry["operator"], OperatorInfo()).name = entry["name"]
     return log
