@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from ..model import Text
 from ..text import compact
 
 PLACEHOLDERS = {"", "—", "-", "--", "——", "－", "无", "/", "／", "空", "不详", "n/a", "na", "none"}
@@ -20,7 +21,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 class ParsedDate:
     value: date | None
     raw: str
-    problem: str | None = None      # unreadable: says why
+    problem: Text | None = None     # unreadable: says why
     ambiguous: bool = False          # read, but the display cannot tell 2016.1 from 2016.10
 
     @property
@@ -30,13 +31,14 @@ class ParsedDate:
 
 def _make(year: int, month: int, day: int | None, raw: str) -> ParsedDate:
     if not 1900 <= year <= 2100:
-        return ParsedDate(None, raw, f"year {year} is out of range")
+        return ParsedDate(None, raw, Text(f"年份 {year} 超出范围", f"year {year} is out of range"))
     if not 1 <= month <= 12:
-        return ParsedDate(None, raw, f"month {month} does not exist")
+        return ParsedDate(None, raw, Text(f"没有 {month} 月", f"month {month} does not exist"))
     try:
         return ParsedDate(date(year, month, day or 1), raw)
     except ValueError:
-        return ParsedDate(None, raw, f"day {day} does not exist in {year}-{month:02d}")
+        return ParsedDate(None, raw, Text(f"{year}年{month}月没有 {day} 日",
+                                          f"day {day} does not exist in {year}-{month:02d}"))
 
 
 def parse_text(raw: str) -> ParsedDate:
@@ -49,7 +51,8 @@ def parse_text(raw: str) -> ParsedDate:
     hit = _COMPACT.match(text)
     if hit:
         return _make(int(hit[1]), int(hit[2]), int(hit[3]) if hit[3] else None, raw)
-    return ParsedDate(None, raw, "not a date sodcheck can read (use e.g. 2012.03 or 2012-03-05)")
+    return ParsedDate(None, raw, Text("不是可识别的日期（可写作 2012.03 或 2012-03-05）",
+                                      "not a date sodcheck can read (use e.g. 2012.03 or 2012-03-05)"))
 
 
 def parse_number(number: float, number_format: str | None) -> ParsedDate:

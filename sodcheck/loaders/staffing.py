@@ -469,8 +469,8 @@ class _SheetReader:
         if "post_start" in values:
             parsed = at("post_start")
             if parsed.problem:
-                self.warn("DATE-UNREADABLE", f"任现岗时间“{parsed.raw}”无法识别：{parsed.problem}",
-                          f"start date {parsed.raw!r} cannot be read: {parsed.problem}", excel_row, "post_start")
+                self.warn("DATE-UNREADABLE", f"任现岗时间“{parsed.raw}”无法识别：{parsed.problem.zh}",
+                          f"start date {parsed.raw!r} cannot be read: {parsed.problem.en}", excel_row, "post_start")
             elif parsed.ambiguous:
                 self.warn("DATE-AMBIGUOUS",
                           f"任现岗时间 {parsed.raw} 是数字，无法区分 {parsed.raw} 和 {parsed.raw}0；按 "

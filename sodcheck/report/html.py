@@ -16,7 +16,7 @@ from html import escape
 
 from .. import __version__
 from ..model import SEVERITY_RANK, Evidence, Report, Violation
-from .text import assessment_rows, evidence_line, evidence_text, location, subject_id
+from .text import as_shown, assessment_rows, evidence_line, file_names, location, path_step, subject_id
 from .wording import HTML, words
 from .xlsx import SEVERITIES, status_text, text_width
 from .xlsx import WORDS as SHEET_WORDS
@@ -272,10 +272,10 @@ def _evidence_html(v: Violation, report: Report, lang: str) -> str:
     items = []
     for ev in v.evidence:
         if ev.path:
-            nodes = list(ev.path) + [report.duty_label(ev.duty, lang)]
+            nodes = [path_step(s, lang) for s in ev.path] + [report.duty_label(ev.duty, lang)]
             more = f' <span class="loc">({e(w["more_paths"].format(n=ev.more_paths))})</span>' \
                 if ev.more_paths else ""
-            where = location(ev, lang)
+            where = location(as_shown(ev, report), lang)
             items.append(f'<li class="path"><span class="loc">{e(w["path"])}'
                          f'{": " + e(where) if where else ""}</span>{more}'
                          f'{path_graph(nodes, " → ".join(nodes))}</li>')
@@ -285,12 +285,11 @@ def _evidence_html(v: Violation, report: Report, lang: str) -> str:
 
 
 def _evidence_text(ev: Evidence, report: Report, lang: str) -> str:
-    what = evidence_text(ev, report, lang)
-    where = location(ev, lang)
-    if not what.startswith(where) and ev.file and where.startswith(ev.file + " "):
-        where = where[len(ev.file) + 1:]
+    shown = as_shown(ev, report)
+    what = evidence_line(shown, report, lang)
+    where = location(shown, lang)
     if where and what.startswith(where):
-        return f'<span class="loc">{e(where)}</span> {e(what[len(where):].strip())}'
+        return f'<span class="loc">{e(where)}</span> {e(what[len(where):].lstrip(":").strip())}'
     return e(what)
 
 
@@ -439,7 +438,7 @@ def render(report: Report, options) -> str:
     }
     body = [f"<header><h1>{e(w['title'])}</h1>",
             f'<p class="meta"><b>{e(w["as_of"])}</b> {e(report.as_of.isoformat())} · '
-            f'<b>{e(w["inputs"])}</b> {e(", ".join(report.inputs))}</p>',
+            f'<b>{e(w["inputs"])}</b> {e(", ".join(file_names(report).values()))}</p>',
             f'<p class="meta"><b>{e(w["ruleset"])}</b> '
             f'{e(w["ruleset_value"].format(n=len(report.rules), ids=", ".join(r.id for r in report.rules)))}'
             "</p></header>",

@@ -12,7 +12,7 @@ from rich.text import Text as RichText
 
 from ..model import Report
 from ..text import location_text, printable
-from .text import assessment_rows, evidence_text, subject_id
+from .text import assessment_rows, evidence_text, file_names, subject_id
 from .wording import SHEETS, TABLE, words
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
@@ -98,7 +98,7 @@ def render(report: Report, options) -> str:
     if people is not None:
         head += f" · {w['people']} {people}"
     console.print(f"[bold]{head}[/]   {w['as_of']} {report.as_of.isoformat()}")
-    console.print(plain(f"{w['inputs']}: {', '.join(report.inputs)}"))
+    console.print(plain(f"{w['inputs']}: {', '.join(file_names(report).values())}"))
     _batch_summary(console, report, w)
     items = assessment_items(report, lang)
     if items:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 from ..model import Evidence, Report, Violation, mask_id
 from ..text import location_text
@@ -26,13 +27,29 @@ def location(e: Evidence, lang: str) -> str:
     return location_text(lang, e.file, e.sheet, e.row, e.line)
 
 
+# A grant path's steps are "kind:code" (JSON keeps them so); a zh report names the kind in Chinese.
+STEP_KINDS = {"account": "账号", "role": "角色", "permission": "权限"}
+
+
+def path_step(step: str, lang: str) -> str:
+    """One step of a grant path as a report shows it."""
+    kind, sep, code = step.partition(":")
+    if not sep:
+        return step
+    if kind == "skipped":
+        return f"（略过 {code} 个角色）" if lang == "zh" else f"({code} roles skipped)"
+    if lang == "zh" and kind in STEP_KINDS:
+        return f"{STEP_KINDS[kind]}:{code}"
+    return step
+
+
 def evidence_line(e: Evidence, report: Report, lang: str) -> str:
     duty = report.duty_label(e.duty, lang)
     if e.path:
         more = ""
         if e.more_paths:
             more = f"（另有 {e.more_paths} 条路径）" if lang == "zh" else f" (+{e.more_paths} more paths)"
-        return f"{' → '.join(e.path)} → {duty}{more}"
+        return f"{' → '.join(path_step(s, lang) for s in e.path)} → {duty}{more}"
     what = f"“{e.post}”" if lang == "zh" and e.post else (repr(e.post) if e.post else "")
     where = location(e, lang)
     return " ".join(p for p in (f"{where}:" if where and what else where, what, f"→ {duty}" if duty else "") if p)
@@ -55,8 +72,22 @@ def assessment_rows(report: Report, lang: str) -> list[dict]:
     return [items[k] for k in sorted(items, key=lambda k: (not isinstance(k, int), str(k).zfill(6)))]
 
 
-def evidence_text(e, report: Report, lang: str) -> str:
-    """evidence_line, less the file name when the run read one file: on every line it is noise."""
-    if e.file and len(report.inputs) == 1 and e.file == report.inputs[0]:
-        return evidence_line(replace(e, file=None), report, lang)
-    return evidence_line(e, report, lang)
+def file_names(report: Report) -> dict[str, str]:
+    """How officers' reports name each input: by file name, not by the path on the machine that
+    checked it; by path only where two inputs share a name."""
+    names = [Path(f).name for f in report.inputs]
+    return {f: (name if names.count(name) == 1 else f) for f, name in zip(report.inputs, names)}
+
+
+def as_shown(e: Evidence, report: Report) -> Evidence:
+    """Evidence as officers' reports show it: the file by its name, and none when the run read one
+    file (on every line it would be noise)."""
+    if not e.file:
+        return e
+    if len(report.inputs) == 1 and e.file == report.inputs[0]:
+        return replace(e, file=None)
+    return replace(e, file=file_names(report).get(e.file, e.file))
+
+
+def evidence_text(e: Evidence, report: Report, lang: str) -> str:
+    return evidence_line(as_shown(e, report), report, lang)

@@ -24,7 +24,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..model import DataWarning, Report, SourceGrid, Violation, mask_id
 from ..text import compact
-from .text import FORMULA_START, assessment_rows, evidence_text, subject_id
+from .text import FORMULA_START, assessment_rows, evidence_text, file_names, subject_id
 from .wording import SHEETS, words
 
 SEVERITIES = ("high", "medium", "low")
@@ -349,7 +349,7 @@ def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
     ws.row_dimensions[1].height = 28
     rule_ids = [r.id for r in report.rules]
     facts = [(w["as_of"], report.as_of.isoformat()),
-             (w["inputs"], "\n".join(report.inputs)),
+             (w["inputs"], "\n".join(file_names(report).values())),
              (w["ruleset"], w["ruleset_value"].format(n=len(rule_ids), ids=", ".join(rule_ids)))]
     if report.stat("people") is not None:
         facts.append((w["people"], report.stat("people")))
@@ -503,7 +503,7 @@ def _rules_sheet(ws, report: Report, lang: str) -> None:
             item = w["item_value"].format(item=a["item"])
             if title is not None:
                 item += " " + (title.get(lang) if hasattr(title, "get") else str(title))
-        rows.append([rule.id, rule.kind, w[rule.severity], rule.title.get(lang),
+        rows.append([rule.id, w["rule_kinds"].get(rule.kind, rule.kind), w[rule.severity], rule.title.get(lang),
                      rule.description.get(lang) if rule.description else "", rule.source, item,
                      a.get("points", ""), counts[rule.id]])
     widths: dict[int, int] = {}
