@@ -32,6 +32,9 @@ class PostPattern:
     priority: int
     order: int
     regex: re.Pattern
+    # Where the pattern is written, so that `sodcheck explain` can say which file to edit.
+    file: str | None = None
+    line: int | None = None
 
 
 def glob_match(glob: str, text: str) -> bool:
@@ -216,6 +219,9 @@ class PermissionPattern:
     names: tuple[str, ...]
     user: bool
     unless: tuple[str, ...] = ()
+    # Where the entry is written (its file, and the line of each glob) for `sodcheck explain`.
+    file: str | None = None
+    lines: tuple[tuple[str, int | None], ...] = ()
 
     @cached_property
     def _compiled(self) -> tuple[list[tuple[str, Glob]], list[tuple[str, Glob]]]:
