@@ -10,12 +10,13 @@ per role.
 from __future__ import annotations
 
 import graphlib
+import heapq
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -43,6 +44,14 @@ MAX_CHAIN = 16
 # because evidence is sorted and the same finding also holds rows of real files; empty is what
 # every writer already treats as "no file" (no SARIF location, no link).
 WHAT_IF_FILE = ""
+
+
+class RolePaths(NamedTuple):
+    """The grant paths from one role to one duty: the first MAX_PATHS in the order evidence shows
+    them, as (steps, permission, file, row), and how many there are in all."""
+
+    shown: tuple[tuple[tuple[str, ...], int, int, int], ...]
+    total: int
 
 
 def _match_any(values: pa.Array, globs: tuple[str, ...]) -> np.ndarray:
@@ -215,7 +224,7 @@ class GrantGraph:
 
     def __post_init__(self) -> None:
         self._masks: dict[tuple[str, bool], np.ndarray] = {}
-        self._paths: dict[tuple[int, str, bool], tuple] = {}
+        self._paths: dict[tuple[int, str, bool], RolePaths] = {}
         self._leading: dict[str, np.ndarray] = {}
         self._matches: dict[tuple[int, str, bool], tuple] = {}
         self._route_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -275,48 +284,80 @@ class GrantGraph:
             held |= self.perm_direct[perm]
         return held
 
-    def role_paths(self, role: int, duty: str, exact: bool = False
-                   ) -> tuple[tuple[tuple[str, ...], int, int, int], ...]:
-        """Shortest include chain from role to each (granting role, permission) carrying duty:
-        (path steps "role:…"/"permission:…", permission, file, row of the first link). Cached
-        per role."""
+    @cached_property
+    def _distinct_grants(self) -> Grouped:
+        """role -> the permissions it grants itself, each once at its first (file, row), in
+        permission order: the order in which grant paths ending at one role are shown (the
+        permission codes are sorted, so their positions sort as their codes do)."""
+        rows = self.role_perm_rows
+        role = self._role_of_row()
+        # Within a role the rows are already in (file, row) order; a stable sort keeps it, so the
+        # first row of each (role, permission) is the one the evidence names.
+        pair = role.astype(np.int64) * max(len(self.permissions), 1) + rows.values
+        order = np.argsort(pair, kind="stable")
+        pair = pair[order]
+        first = order[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else order
+        return Grouped(role[first], rows.values[first], rows.files[first], rows.rows[first], len(self.roles))
+
+    def _granted(self, role: int, wanted: np.ndarray) -> tuple[int, list[tuple[int, int, int]]]:
+        """(how many wanted permissions the role grants itself, the first MAX_PATHS of them as
+        (permission, file, row)): one vector step over the role's permissions, whatever their number."""
+        grants = self._distinct_grants
+        lo = grants.offsets[role]
+        hit = np.flatnonzero(wanted[grants.values_of(role)]) + lo
+        first = hit[:MAX_PATHS]
+        return len(hit), list(zip(grants.values[first].tolist(), grants.files[first].tolist(),
+                                  grants.rows[first].tolist()))
+
+    def role_paths(self, role: int, duty: str, exact: bool = False) -> RolePaths:
+        """The grant paths from a role to the duty: the shortest include chain to each granting role,
+        then each permission it grants that carries the duty. Only the first MAX_PATHS paths (in
+        the order evidence shows them) are made; the rest are counted. Cached per role, so every
+        account holding the role shares them."""
         key = (role, duty, exact)
         if key not in self._paths:
-            # Formatted once per role: every account holding the role reuses the same tuples.
-            self._paths[key] = tuple(
-                (_chain_steps(chain, self.roles) + (f"permission:{self.permissions[perm]}",), perm, file, row)
-                for chain, perm, file, row in self._search(role, duty, exact))
+            wanted = self._perms_for(duty, exact)
+            chains = sorted(((_chain_steps(chain, self.roles), chain, end)
+                             for chain, end in self._search(role, duty, exact)),
+                            key=lambda found: (len(found[0]), found[0]))
+            shown: list[tuple[tuple[str, ...], int, int, int]] = []
+            count = 0
+            for steps, chain, end in chains:
+                granted, first = self._granted(end, wanted)
+                count += granted
+                # A path through includes is proven by its first include row; a role's own grant
+                # by the row that grants the permission.
+                link = self.include_rows[(int(chain[0]), int(chain[1]))] if len(chain) > 1 else None
+                for perm, file, row in first[:MAX_PATHS - len(shown)]:
+                    file, row = link or (file, row)
+                    shown.append((steps + (f"permission:{self.permissions[perm]}",), perm, file, row))
+            self._paths[key] = RolePaths(tuple(shown), count)
         return self._paths[key]
 
-    def _search(self, role: int, duty: str, exact: bool = False) -> tuple:
-        """(chain, permission, file, row) for every granting role a breadth-first search from role
-        reaches, each role visited once, with its shortest include chain. The search visits at
-        most SEARCH_BUDGET roles; when that leaves it empty-handed, the nearest granting role
-        comes from the routes (one backward search per duty over the whole graph)."""
+    def _search(self, role: int, duty: str, exact: bool = False) -> list[tuple[tuple[int | str, ...], int]]:
+        """(chain, granting role) for every role a breadth-first search from role reaches that
+        grants the duty itself, each visited once, with its shortest include chain. The search
+        visits at most SEARCH_BUDGET roles; when that leaves it empty-handed, the nearest granting
+        role comes from the routes (one backward search per duty over the whole graph)."""
         wanted = self._perms_for(duty, exact)
         if role in self._crowded:
             # On a cycle of more roles than the budget: the search could only run out of it.
-            return tuple(self._routed(role, wanted, (duty, exact)))
+            return self._routed(role, wanted, (duty, exact))
         granting = self._granting(wanted, (duty, exact))
-        found = []
+        found: list[tuple[tuple[int | str, ...], int]] = []
         parent = {role: -1}
         queue = deque([role])
         while queue:
             current = queue.popleft()
             if granting[current]:
-                chain = self._chain_to(current, parent)
-                for perm, file, row in self.role_perm_rows.get(current):
-                    if wanted[perm]:
-                        if len(chain) > 1:
-                            file, row = self.include_rows[(chain[0], chain[1])]
-                        found.append((chain, perm, file, row))
+                found.append((self._chain_to(current, parent), current))
             for nxt in self.includes.successors(current):    # sorted when the graph was built
                 if nxt not in parent and len(parent) < SEARCH_BUDGET:
                     parent[nxt] = current
                     queue.append(nxt)
         if not found and len(parent) >= SEARCH_BUDGET:
             found = self._routed(role, wanted, (duty, exact))
-        return tuple(found)
+        return found
 
     @staticmethod
     def _chain_to(role: int, parent: dict[int, int]) -> tuple[int, ...]:
@@ -360,8 +401,9 @@ class GrantGraph:
             self._route_cache[key] = (nxt, target, distance)
         return self._route_cache[key]
 
-    def _routed(self, role: int, wanted: np.ndarray, key: tuple[str, bool]) -> list:
-        """The path to the nearest granting role, its middle left out when it is longer than
+    def _routed(self, role: int, wanted: np.ndarray, key: tuple[str, bool]
+                ) -> list[tuple[tuple[int | str, ...], int]]:
+        """The chain to the nearest granting role, its middle left out when it is longer than
         MAX_CHAIN: following it hop by hop for every role of a 10,000-role cycle is quadratic."""
         nxt, target, distance = self._routes(wanted, key)
         if target[role] < 0:
@@ -373,46 +415,51 @@ class GrantGraph:
         end = int(target[role])
         steps: tuple[int | str, ...] = (*chain, f"skipped:{skipped}", end) if skipped > 0 else \
             ((*chain, end) if chain[-1] != end else tuple(chain))
-        found = []
-        for perm, file, row in self.role_perm_rows.get(end):
-            if wanted[perm]:
-                if len(steps) > 1:
-                    file, row = self.include_rows[(role, chain[1] if len(chain) > 1 else end)]
-                found.append((steps, perm, file, row))
-        return found
+        return [(steps, end)]
 
     def evidence_for(self, head: tuple[str, ...], starts: list[tuple[int, int, int]],
                      direct: list[tuple[int, int, int]], duty: str, exact: bool = False) -> list[Evidence]:
         """Grant paths for one subject and one rule duty: at most MAX_PATHS, plus the count of
         the rest. starts: (role, file, row) the subject holds; direct: (permission, file, row).
-        exact: only permissions mapped to this duty itself, not to one below it."""
+        exact: only permissions mapped to this duty itself, not to one below it.
+
+        Paths are shown shortest first, then by their steps, each once at its first file and row
+        (a flat export repeats one account-role pair on many rows). Every path through a role
+        starts with that role, so the first MAX_PATHS of all are among the first MAX_PATHS of each
+        role (precomputed per role) and of the direct grants: the cost is that of what is shown,
+        not of how many paths there are."""
         wanted = self._perms_for(duty, exact)
-        paths = []
+        first_row: dict[int, tuple[int, int]] = {}
         for perm, file, row in direct:
-            if wanted[perm]:
-                paths.append((head + (f"permission:{self.permissions[perm]}",), perm, file, row))
+            if wanted[perm] and (perm not in first_row or (file, row) < first_row[perm]):
+                first_row[perm] = (file, row)
+        count = len(first_row)
+        candidates: list[tuple[tuple[str, ...], int, int, int]] = [
+            ((f"permission:{self.permissions[perm]}",), perm, *first_row[perm])
+            for perm in heapq.nsmallest(MAX_PATHS, first_row)]
         leading = self.roles_leading_to(duty)
+        held: dict[int, tuple[int, int]] = {}
         for role, file, row in starts:
-            if not leading[role]:
-                continue  # this role cannot lead to the duty: skip the path search
-            for steps, perm, f2, r2 in self.role_paths(role, duty, exact):
-                paths.append((head + steps, perm, file if head else f2, row if head else r2))
-        # A flat export repeats the account-role (and role-permission) pair on every permission
-        # row: one path, many rows. Keep each path once, at its first row, or more_paths inflates.
-        paths.sort(key=lambda p: (len(p[0]), p[0], p[2], p[3]))
-        paths = [p for i, p in enumerate(paths) if i == 0 or p[0] != paths[i - 1][0]]
-        shown = paths[:MAX_PATHS]
-        rest = len(paths) - len(shown)
+            if leading[role] and (role not in held or (file, row) < held[role]):
+                held[role] = (file, row)
+        for role, (file, row) in held.items():
+            paths = self.role_paths(role, duty, exact)
+            count += paths.total
+            candidates += [(steps, perm, file, row) if head else (steps, perm, f2, r2)
+                           for steps, perm, f2, r2 in paths.shown]
+        candidates.sort(key=lambda p: (len(p[0]), p[0], p[2], p[3]))
+        shown = candidates[:MAX_PATHS]
+        rest = count - len(shown)
         evidence = []
-        for i, (path, perm, file, row) in enumerate(shown):
+        for i, (steps, perm, file, row) in enumerate(shown):
             code = self.permissions[perm]
-            held, how = self.match(perm, duty, exact)
+            held_duty, how = self.match(perm, duty, exact)
             real = file is not None and file >= 0
             # post falls back to the code: evidence is sorted, and None beside a name cannot be.
             evidence.append(Evidence(
                 file=self.data.files[file] if real else WHAT_IF_FILE, row=row if real else None,
-                post=self.data.catalogue.get(code) or code, duty=held, pattern=how, permission=code, path=path,
-                more_paths=rest if i == len(shown) - 1 else 0))
+                post=self.data.catalogue.get(code) or code, duty=held_duty, pattern=how, permission=code,
+                path=head + steps, more_paths=rest if i == len(shown) - 1 else 0))
         return evidence
 
 

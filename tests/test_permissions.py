@@ -20,11 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sodcheck.cli import cli
-from sodcheck.grants import build_accounts, build_graph
+from sodcheck.grants import _chain_steps, build_accounts, build_graph
 from sodcheck.loaders.permissions import load_permissions
 from sodcheck.model import Report, SodcheckError, Violation
 from sodcheck.pipeline import CheckRequest, run
@@ -668,6 +668,108 @@ def test_account_duties_are_the_union_over_reachable_roles(oracle_ruleset, graph
     cyclic = [sorted(c) for c in nx.strongly_connected_components(nx.DiGraph(includes)) if len(c) > 1]
     cyclic += [[a] for a, b in includes if a == b]
     assert sorted(built.cycles) == sorted([[roles[i] for i in c] for c in cyclic])
+
+
+
+# ----------------------------------------------------------------------------- property: bounded evidence
+
+PATH_RULES = "permission_duties:\n" + "".join(f"  - {{duty: {d}, codes: ['P_{d}_*']}}\n" for d in DUTIES)
+
+
+def exhaustive_evidence(graph, head, starts, direct, duty):
+    """Every grant path of one subject and duty, sorted, each once at its first row: what evidence
+    shows, computed the long way (every path materialised), to check the bounded way against."""
+    wanted = graph._perms_for(duty)
+    paths = [(head + (f"permission:{graph.permissions[perm]}",), perm, file, row)
+             for perm, file, row in direct if wanted[perm]]
+    for role, file, row in starts:
+        for chain, end in graph._search(role, duty):
+            steps = _chain_steps(chain, graph.roles)
+            for perm, f2, r2 in graph.role_perm_rows.get(end):
+                if wanted[perm]:
+                    if len(chain) > 1:
+                        f2, r2 = graph.include_rows[(chain[0], chain[1])]
+                    paths.append((head + steps + (f"permission:{graph.permissions[perm]}",), perm,
+                                  file if head else f2, row if head else r2))
+    paths.sort(key=lambda p: (len(p[0]), p[0], p[2], p[3]))
+    paths = [p for i, p in enumerate(paths) if i == 0 or p[0] != paths[i - 1][0]]
+    shown = paths[:3]
+    return [(path, graph.permissions[perm], graph.data.files[file] if file >= 0 else "", row,
+             len(paths) - len(shown) if i == len(shown) - 1 else 0) for i, (path, perm, file, row) in enumerate(shown)]
+
+
+path_graphs = st.integers(min_value=1, max_value=6).flatmap(lambda n: st.fixed_dictionaries({
+    "n": st.just(n),
+    "includes": st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2 * n),
+    # (role, duty, permission number): several permissions per duty, so a finding has many paths
+    "grants": st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from(DUTIES[:2]), st.integers(0, 5)),
+                       max_size=10 * n),
+    "accounts": st.lists(st.lists(st.integers(0, n - 1), min_size=1, max_size=4), min_size=1, max_size=3),
+    "direct": st.lists(st.tuples(st.integers(0, 2), st.sampled_from(DUTIES[:2]), st.integers(0, 5)), max_size=8),
+}))
+
+
+@settings(max_examples=80, deadline=None)
+@given(graph=path_graphs)
+# Roles granting more permissions of a duty than are shown, directly and through an include.
+@example(graph={"n": 2, "includes": [(1, 0)], "grants": [(r, "business", k) for r in (0, 1) for k in range(5)],
+                "accounts": [[0], [1, 0]], "direct": [(0, "business", k) for k in (5, 4, 3, 2)]})
+def test_bounded_evidence_equals_every_path_sorted(tmp_path_factory, graph):
+    """The paths shown and more_paths are those of sorting every grant path, though only the first
+    three per role are ever made: flat exports repeat rows (one path, many rows), grants come
+    through includes, cycles and direct grants, and several permissions carry one duty."""
+    folder = tmp_path_factory.mktemp("export")
+    ruleset = load_ruleset([str(rules_file(tmp_path_factory.mktemp("rules"), PATH_RULES))])
+    roles = [f"R{i}" for i in range(graph["n"])]
+    grants = [[roles[r], f"P_{d}_{k}"] for r, d, k in graph["grants"]]
+    # The same grants in two files, the second in another order: the first row must win.
+    write_csv(folder / "a_rp.csv", [["role", "permission"], *grants])
+    write_csv(folder / "b_rp.csv", [["role", "permission"], *reversed(grants)])
+    if graph["includes"]:
+        write_csv(folder / "c_ri.csv", [["role", "includes"]] + [[roles[a], roles[b]] for a, b in graph["includes"]])
+    # Repeated account-role pairs, as a flat export has them, and direct grants.
+    write_csv(folder / "d_ar.csv", [["account", "role"]] +
+              [[f"k{a}", roles[r]] for a, held in enumerate(graph["accounts"]) for r in held + held[:1]])
+    if graph["direct"]:
+        write_csv(folder / "e_direct.csv", [["account", "permission"]] +
+                  [[f"k{a % len(graph['accounts'])}", f"P_{d}_{k}"] for a, d, k in graph["direct"]])
+    warnings: list = []
+    built = build_graph(load_permissions([str(folder)]), ruleset.taxonomy, warnings)
+    accounts = build_accounts(built, warnings)
+    for duty in DUTIES[:2]:
+        for index, code in enumerate(accounts.codes):
+            head = (f"account:{code}",)
+            starts, direct = accounts.starts.get(index), accounts.direct.get(index)
+            got = built.evidence_for(head, starts, direct, duty)
+            assert [(e.path, e.permission, e.file, e.row, e.more_paths) for e in got] == \
+                exhaustive_evidence(built, head, starts, direct, duty)
+        for role in range(len(built.roles)):
+            got = built.evidence_for((), [(role, -1, 0)], [], duty)
+            assert [(e.path, e.permission, e.file, e.row, e.more_paths) for e in got] == \
+                exhaustive_evidence(built, (), [(role, -1, 0)], [], duty)
+
+
+def test_evidence_cost_follows_what_is_shown_not_how_many_paths_exist(tmp_path, monkeypatch):
+    """300 accounts holding the same 10 roles of 200 permissions of one duty: 2,000 paths each.
+    Each role's paths are worked out once, and each account's evidence shows three and counts
+    the rest."""
+    folder = tmp_path / "export"
+    write_csv(folder / "rp.csv", [["role", "permission"]] +
+              [[f"R{r}", f"P_business_{r}_{k:03d}"] for r in range(10) for k in range(200)])
+    write_csv(folder / "ar.csv", [["account", "role"]] + [[f"k{a}", f"R{r}"] for a in range(300) for r in range(10)])
+    ruleset = load_ruleset([str(rules_file(tmp_path, PATH_RULES))])
+    warnings: list = []
+    built = build_graph(load_permissions([str(folder)]), ruleset.taxonomy, warnings)
+    accounts = build_accounts(built, warnings)
+    worked_out = []
+    granted = built._granted
+    monkeypatch.setattr(built, "_granted", lambda role, wanted: worked_out.append(role) or granted(role, wanted))
+    for index in range(len(accounts.codes)):
+        evidence = built.evidence_for((f"account:{accounts.codes[index]}",), accounts.starts.get(index),
+                                      accounts.direct.get(index), "business")
+        assert [e.permission for e in evidence] == ["P_business_0_000", "P_business_0_001", "P_business_0_002"]
+        assert evidence[-1].more_paths == 10 * 200 - 3
+    assert sorted(worked_out) == list(range(10))
 
 
 def test_an_unknown_account_status_is_a_warning_and_counts_as_active(tmp_path):
