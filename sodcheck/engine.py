@@ -33,6 +33,24 @@ class Inputs:
     person_extra: dict[str, dict[str, list[Evidence]]] = field(default_factory=dict)
     unclassified: Counter = field(default_factory=Counter)
 
+    def present(self) -> set[str]:
+        """The kinds of input this run has: staff, perms, roles, ops."""
+        given = {"staff": self.staffing is not None, "perms": self.accounts is not None,
+                 "roles": self.role_config is not None, "ops": self.ops is not None}
+        return {kind for kind, here in given.items() if here}
+
+
+# Which subject kinds each input kind brings.
+SUBJECTS_OF_INPUT = {"staff": {"person", "unit"}, "perms": {"account", "role"}, "roles": {"role", "permission"},
+                     "ops": {"business", "account"}}
+
+
+def applies(kind, present: set[str]) -> bool:
+    """Whether a rule kind has something to judge in these inputs: every input it needs, and some
+    input bringing the subjects it reports on. A report lists only the rules that apply."""
+    brought = set().union(*(SUBJECTS_OF_INPUT[p] for p in present)) if present else set()
+    return set(getattr(kind, "NEEDS", ())) <= present and bool(brought & set(kind.APPLIES_TO))
+
 
 def _category_duty(taxonomy: Taxonomy, text: str) -> list[tuple[str, str]]:
     """An explicit 岗位类别: a duty id, a duty label, or text the post patterns understand."""
@@ -120,7 +138,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
                   export_roles=inputs.export_roles, role_config=inputs.role_config,
                   units=inputs.staffing.units if inputs.staffing is not None else [], ops=inputs.ops)
     out = Findings()
-    for rule in ruleset.enabled:
+    applicable = [rule for rule in ruleset.enabled if applies(KINDS[rule.kind], inputs.present())]
+    for rule in applicable:
         kind = KINDS[rule.kind]
         kind.check(rule, ctx.for_subjects(kind.APPLIES_TO), out)
     violations = sorted_violations(out.violations)
@@ -135,7 +154,7 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
         violations=violations,
         notices=sorted_violations(out.notices),
         warnings=sorted_warnings(warnings + out.warnings),
-        rules=tuple(r.info() for r in ruleset.enabled),
+        rules=tuple(r.info() for r in applicable),
         inputs=tuple(inputs.files + (inputs.staffing.files if inputs.staffing else [])),
         stats=tuple(sorted(stats.items())),
         unclassified=tuple(sorted(unclassified.items())),

@@ -22,6 +22,8 @@ from .base import Context, Findings, finding, held_text
 
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("person", "account", "role")
+# The inputs it needs, all of them (staff, perms, roles, ops); without them it is not listed.
+NEEDS: tuple[str, ...] = ()
 
 
 class Rule(RuleBase):

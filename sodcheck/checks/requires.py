@@ -19,6 +19,8 @@ from .base import Context, DutySelection, Findings, duty_list, finding, judged, 
 
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("person",)
+# The inputs it needs, all of them (staff, perms, roles, ops); without them it is not listed.
+NEEDS: tuple[str, ...] = ("staff",)
 
 
 class Rule(DutySelection):

@@ -25,6 +25,8 @@ from .base import Context, DutySelection, Findings, finding, judged, selected_du
 
 # The subject kinds this kind reports on; the engine hands it only the inputs that have them.
 APPLIES_TO = ("person",)
+# The inputs it needs, all of them (staff, perms, roles, ops); without them it is not listed.
+NEEDS: tuple[str, ...] = ("staff",)
 
 
 class Rule(DutySelection):
