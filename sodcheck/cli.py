@@ -18,7 +18,7 @@ from .model import SEVERITY_RANK, Report, SodcheckError
 from .output import refuse_inputs, write_file
 from .pipeline import CheckRequest, parse_change, run
 from .report import BINARY_FORMATS, FORMATS, RenderOptions, render
-from .ruleset import load_ruleset, parse_file, rule_files
+from .ruleset import Ruleset, load_ruleset, parse_file, rule_files
 
 
 def default_lang() -> str:
@@ -122,6 +122,57 @@ class SodcheckGroup(click.Group):
             ctx.exit(2)
 
 
+# The inputs of a run, shared by `check` and `assess`: one list, so that the two commands never
+# drift apart in what they read or how the options are spelt.
+INPUT_OPTIONS = [
+    click.option("--staff", "staff", multiple=True, metavar="PATH",
+                 help="Annex 2 staffing sheet (xlsx, xls, csv) or a folder of them. Repeatable."),
+    click.option("--perms", "perms", multiple=True, metavar="PATH",
+                 help="Permission export (csv, xlsx, parquet) or a folder of them. Repeatable."),
+    click.option("--roles", "roles", multiple=True, metavar="PATH",
+                 help="Role configuration (YAML or JSON) or a folder of them. Repeatable."),
+    click.option("--ops", "ops", multiple=True, metavar="PATH",
+                 help="Operation log (csv, xlsx, parquet) or a folder of them. Repeatable."),
+    click.option("--memory-limit", metavar="SIZE",
+                 help="Memory budget for checking operation logs, e.g. 1GB; beyond it DuckDB spills to disk."),
+    click.option("--threads", type=click.IntRange(1, 256), metavar="N",
+                 help="Threads for checking operation logs (default: all cores)."),
+    click.option("--rules", "rules", multiple=True, metavar="PATH",
+                 help="Extra rule file (YAML) or folder. Repeatable."),
+    click.option("--waivers", metavar="FILE",
+                 help="Approved exceptions (YAML): waived violations are shown but do not fail the run."),
+    click.option("--include-disabled", is_flag=True, help="Also check disabled accounts."),
+    click.option("--as-of", "as_of", callback=parse_as_of, metavar="YYYY-MM-DD",
+                 help="Judge tenure and waiver expiry at this date (default: today)."),
+]
+
+
+def input_options(command):
+    """Add the input options (staffing, permissions, roles, operation logs, rules, waivers, dates)."""
+    for option in reversed(INPUT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled, as_of,
+                 **more) -> CheckRequest:
+    """The CheckRequest the input options describe, with what a command adds (baseline, what-if)."""
+    return CheckRequest(staff=list(staff), perms=list(perms), roles=list(roles), rules=list(rules), as_of=as_of,
+                        include_disabled=include_disabled, waivers=waivers, ops=list(ops),
+                        memory_limit=memory_limit, threads=threads, **more)
+
+
+def run_with_progress(request: CheckRequest, ruleset: Ruleset | None = None) -> Report:
+    # A run builds many small objects and frees them only at exit; the cyclic collector
+    # would rescan them again and again (a third of a province-scale run), for no garbage.
+    gc.disable()
+    try:
+        with progress_bar() as progress:
+            return run(request, ruleset, progress=progress)
+    finally:
+        gc.enable()
+
+
 @click.group(cls=SodcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sodcheck")
 def cli() -> None:
@@ -129,31 +180,13 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--staff", "staff", multiple=True, metavar="PATH",
-              help="Annex 2 staffing sheet (xlsx, xls, csv) or a folder of them. Repeatable.")
-@click.option("--perms", "perms", multiple=True, metavar="PATH",
-              help="Permission export (csv, xlsx, parquet) or a folder of them. Repeatable.")
-@click.option("--roles", "roles", multiple=True, metavar="PATH",
-              help="Role configuration (YAML or JSON) or a folder of them. Repeatable.")
-@click.option("--ops", "ops", multiple=True, metavar="PATH",
-              help="Operation log (csv, xlsx, parquet) or a folder of them. Repeatable.")
-@click.option("--memory-limit", metavar="SIZE",
-              help="Memory budget for checking operation logs, e.g. 1GB; beyond it DuckDB spills to disk.")
-@click.option("--threads", type=click.IntRange(1, 256), metavar="N",
-              help="Threads for checking operation logs (default: all cores).")
-@click.option("--rules", "rules", multiple=True, metavar="PATH",
-              help="Extra rule file (YAML) or folder. Repeatable.")
-@click.option("--waivers", metavar="FILE",
-              help="Approved exceptions (YAML): waived violations are shown but do not fail the run.")
+@input_options
 @click.option("--baseline", metavar="REPORT.json",
               help="JSON report of an earlier run: only violations not in it fail the run.")
-@click.option("--include-disabled", is_flag=True, help="Also check disabled accounts.")
 @click.option("--grant", "grants", multiple=True, metavar="ACCOUNT=ROLE",
               help="What-if: check as if ACCOUNT had ROLE too. Repeatable; needs --perms.")
 @click.option("--revoke", "revokes", multiple=True, metavar="ACCOUNT=ROLE",
               help="What-if: check as if ACCOUNT no longer had ROLE. Repeatable; needs --perms.")
-@click.option("--as-of", "as_of", callback=parse_as_of, metavar="YYYY-MM-DD",
-              help="Judge tenure and waiver expiry at this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write the report here instead of standard output.")
 @click.option("--sarif-output", metavar="FILE", help="Also write a SARIF 2.1.0 report here.")
@@ -172,25 +205,15 @@ def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, basel
     refuse_terminal(fmt if fmt in BINARY_FORMATS else None, output, lang)
     inputs = [*staff, *perms, *roles, *ops, *rules, *(p for p in (waivers, baseline) if p)]
     try:
-        request = CheckRequest(staff=list(staff), perms=list(perms), roles=list(roles), rules=list(rules),
-                               as_of=as_of, include_disabled=include_disabled,
-                               grants=[parse_change(g) for g in grants],
-                               revokes=[parse_change(r) for r in revokes],
-                               waivers=waivers, baseline=baseline, ops=list(ops), memory_limit=memory_limit,
-                               threads=threads)
+        request = request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled,
+                               as_of, baseline=baseline, grants=[parse_change(g) for g in grants],
+                               revokes=[parse_change(r) for r in revokes])
         # Before any work: a report that would replace an input is refused, whatever the run finds.
         inputs = request.input_paths()
         for target in (output, sarif_output, junit_output):
             if target not in (None, "-"):
                 refuse_inputs(target, inputs)
-        # A run builds many small objects and frees them only at exit; the cyclic collector
-        # would rescan them again and again (a third of a province-scale run), for no garbage.
-        gc.disable()
-        try:
-            with progress_bar() as progress:
-                report = run(request, progress=progress)
-        finally:
-            gc.enable()
+        report = run_with_progress(request)
     except Exception as exc:
         # CI shows the JUnit report, not the log: a run that could not check anything must say
         # why there too, or the pipeline page shows a failure with no test behind it.
@@ -205,6 +228,55 @@ def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, basel
     if junit_output:
         write_ci_output(render("junit", report, options), junit_output, inputs)
     sys.exit(0 if exit_zero else exit_status(report, fail_on))
+
+
+@cli.command()
+@input_options
+@click.option("--baseline", metavar="REPORT.json",
+              help="JSON report (check or assess) of an earlier run: shows 整改进度, the problems fixed since.")
+@click.option("--answers", metavar="FILE",
+              help="The officer's answers (YAML) for the items a person judges, and the 整改 columns.")
+@click.option("--plan", "plan_file", metavar="FILE",
+              help="Another assessment table (YAML) instead of 池人社秘〔2019〕158号 附件1.")
+@click.option("--scale", "scale_file", metavar="FILE", help="Another deduction scale (YAML).")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "html", "json", "docx"]), default="xlsx",
+              show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write the self-assessment here.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from the locale).")
+@click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
+def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled, as_of, baseline,
+           answers, plan_file, scale_file, fmt, output, lang, show_ids) -> None:
+    """Score the 考核表 (self-assessment) from the findings and the answers file."""
+    from .assess import BINARY_FORMATS as ASSESS_BINARY
+    from .assess import render as render_assessment
+    from .assess.answers import load_answers
+    from .assess.plan import load_plan, load_scale
+    from .assess.scoring import assess as score
+
+    lang = lang or default_lang()
+    click.get_current_context().meta["lang"] = lang
+    refuse_terminal(fmt if fmt in ASSESS_BINARY else None, output, lang)
+    request = request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled,
+                           as_of, baseline=baseline)
+    inputs = [*request.input_paths(), *(p for p in (answers, plan_file, scale_file) if p)]
+    if output not in (None, "-"):
+        refuse_inputs(output, inputs)
+    # The plan, scale and answers are read before the run: a mistake in them fails fast.
+    plan = load_plan(plan_file)
+    scale = load_scale(scale_file)
+    answered = load_answers(answers, plan) if answers else None
+    # The rule set is kept: an item whose rules did not apply to these inputs is judged on what
+    # those rules would need, and the report lists only the rules that applied.
+    ruleset = load_ruleset(request.rules)
+    report = run_with_progress(request, ruleset)
+    given = [kind for kind, paths in (("staff", staff), ("perms", perms), ("roles", roles), ("ops", ops)) if paths]
+    result = score(plan, scale, report, given, answered, tuple(rule.info() for rule in ruleset.enabled))
+    write_output(render_assessment(fmt, result, RenderOptions(lang=lang, show_ids=show_ids)), output, inputs)
+    if output not in (None, "-"):
+        click.echo((f"已写入 {output}：自评得分 {result.total:g}（已评 {result.judged:g} 分，满分 {result.max:g} 分）"
+                    if lang == "zh" else
+                    f"wrote {output}: score {result.total:g} of {result.judged:g} points judged "
+                    f"({result.max:g} in all)"), err=True)
 
 
 def write_ci_output(data: str | bytes, output: str, inputs: list[str] | tuple[str, ...] = ()) -> None:

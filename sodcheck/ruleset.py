@@ -176,7 +176,9 @@ def rule_files(paths: list[str]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            # An assessment/ folder holds assessment plans and scales (sodcheck assess), not rules.
+            files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
+                           and "assessment" not in p.relative_to(path).parts[:-1])
             if not files:
                 raise SodcheckError(Text("文件夹中没有 .yaml 规则文件", "folder holds no .yaml rule file"),
                                     file=raw)
