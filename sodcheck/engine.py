@@ -72,7 +72,7 @@ def people_duties(staffing: StaffingData, taxonomy: Taxonomy, warnings: list[Dat
     def add(posting, duty: str, pattern: str, post: str) -> None:
         duties[posting.person_key].setdefault(duty, []).append(Evidence(
             posting.file, posting.sheet, posting.row, post, duty, pattern, start=posting.start,
-            cells=(posting.column,) if posting.column else (),
+            cells=(posting.column,) if posting.column else (), unit=posting.unit,
             start_column=posting.start_column, staff_column=posting.staff_column))
 
     for postings in by_row.values():
@@ -126,6 +126,15 @@ def people_table(staffing: StaffingData, taxonomy: Taxonomy, warnings: list[Data
         duty_maps=duty_maps)
 
 
+def unit_rows(staffing: StaffingData) -> dict[str, list[Evidence]]:
+    """Each unit's rows, once each, as evidence: where a finding about the whole unit looked."""
+    rows: dict[str, dict[tuple, Evidence]] = {}
+    for p in staffing.postings:
+        rows.setdefault(compact(p.unit), {}).setdefault(
+            (p.file, p.sheet, p.row), Evidence(p.file, p.sheet, p.row, unit=p.unit))
+    return {unit: list(found.values()) for unit, found in rows.items()}
+
+
 def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
     warnings = list(inputs.warnings)
     unclassified = Counter(inputs.unclassified)
@@ -136,7 +145,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
                               inputs.person_extra)
     ctx = Context(ruleset.taxonomy, as_of, people=people, accounts=inputs.accounts,
                   export_roles=inputs.export_roles, role_config=inputs.role_config,
-                  units=inputs.staffing.units if inputs.staffing is not None else [], ops=inputs.ops)
+                  units=inputs.staffing.units if inputs.staffing is not None else [], ops=inputs.ops,
+                  unit_rows=unit_rows(inputs.staffing) if inputs.staffing is not None else {})
     out = Findings()
     applicable = [rule for rule in ruleset.enabled if applies(KINDS[rule.kind], inputs.present())]
     for rule in applicable:

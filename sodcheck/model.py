@@ -109,6 +109,8 @@ class Evidence:
     # The cells of this row that the finding is about (column letters), for writers that mark the
     # sheet: the post's cell, and what the rule judged (a start date, a staff type). Not output.
     cells: tuple[str, ...] = field(default=(), compare=False)
+    # The unit the row belongs to, so that a finding counts under every unit its rows are in.
+    unit: str | None = field(default=None, compare=False)
     # A step of a business in an operation log: which business, the step as written, its kind
     # (accept, review, ...), who did it and when (ISO text, local time).
     biz_id: str | None = None
@@ -189,6 +191,15 @@ class Violation:
     @property
     def identity(self) -> FindingIdentity:
         return finding_identity(self)
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """Every unit the finding is about: the subject's, and those of the rows behind it (a person
+        who is 会计 in one unit and 出纳 in another is a finding of both)."""
+        found = {e.unit for e in self.evidence if e.unit}
+        if self.subject.unit:
+            found.add(self.subject.unit)
+        return tuple(sorted(found))
 
     @property
     def waiver_status(self) -> str | None:

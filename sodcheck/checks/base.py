@@ -26,6 +26,8 @@ class Context:
     export_roles: HolderTable | None = None
     role_config: RoleConfigTable | None = None
     units: list[str] = field(default_factory=list)     # units of the staffing input, as shown
+    # The rows of each unit (by compact name): the evidence of a finding about a unit as a whole.
+    unit_rows: dict[str, list[Evidence]] = field(default_factory=dict)
     tables: list[HolderTable] = field(default_factory=list)
     # The operation log (--ops): an Ibis table on DuckDB, read by the ops_* kinds.
     ops: OpsLog | None = None

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from ..model import Subject, Text
+from ..model import Evidence, Subject, Text
 from ..ruleset import RuleBase
 from ..text import compact
 from .base import Context, Findings, duty_list, finding, judged, staff_cell
@@ -41,21 +41,30 @@ class Rule(RuleBase):
 
 def check(rule: Rule, ctx: Context, out: Findings) -> None:
     covered: set[str] = set()
+    # Per unit, the rows of those who hold the duties but cannot cover it: the evidence of the
+    # unit's finding, since they are what was considered and found wanting.
+    wanting: dict[str, list[Evidence]] = {}
     table = ctx.people
     if table is not None:
         for index in np.flatnonzero(table.holds_any(rule.duties)).tolist():
             if table.established[index] is True:
                 covered |= table.units[index]
-            elif table.established[index] is False and rule.check_holders:
-                held = table.held_duties(index, rule.duties)
-                evidence = [e for d in held for e in table.evidence(index, d)]
+                continue
+            held = table.held_duties(index, rule.duties)
+            evidence = [e for d in held for e in table.evidence(index, d)]
+            for unit in table.units[index]:
+                wanting.setdefault(unit, []).extend(evidence)
+            if table.established[index] is False and rule.check_holders:
                 detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}由非在编人员担任",
                               f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
                 out.violations.append(finding(rule, table.subjects[index], detail, judged(evidence, staff_cell),
                                               held))
     for unit in ctx.units:
-        if compact(unit) not in covered:
+        key = compact(unit)
+        if key not in covered:
             detail = Text(f"本单位没有在编人员担任{duty_list(ctx.taxonomy, rule.duties, 'zh')}",
                           f"no established person in this unit holds "
                           f"{duty_list(ctx.taxonomy, rule.duties, 'en')}")
-            out.violations.append(finding(rule, Subject("unit", unit, unit), detail, [], rule.duties))
+            # Without any holder, the unit's own rows are what was looked through.
+            evidence = judged(wanting[key], staff_cell) if key in wanting else ctx.unit_rows.get(key, [])
+            out.violations.append(finding(rule, Subject("unit", unit, unit), detail, evidence, rule.duties))

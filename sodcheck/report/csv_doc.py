@@ -7,7 +7,7 @@ import io
 
 from ..model import Report, Violation
 from ..text import printable
-from .text import evidence_line, safe_cell, subject_id
+from .text import evidence_line, safe_cell, subject_id, units_text
 from .wording import CSV, SHEETS, words
 
 HEADERS = {lang: list(words(CSV["headers"], lang).values()) for lang in ("zh", "en")}
@@ -21,7 +21,7 @@ def _finding_row(category: str, v: Violation, report: Report, lang: str, show_id
     severity = SHEET_WORDS[lang][v.severity] if lang == "zh" else v.severity
     kind = SHEET_WORDS[lang]["subject_kinds"].get(v.subject.kind, v.subject.kind) if lang == "zh" else v.subject.kind
     return [CATEGORY[lang][category], v.rule_id, severity, kind, v.subject.name,
-            v.subject.unit or "", subject_id(v, show_ids) or "",
+            units_text(v, lang), subject_id(v, show_ids) or "",
             v.message.get(lang), "\n".join(evidence_line(e, report, lang) for e in v.evidence),
             first.file if first else "", first.sheet if first else "",
             (first.row if first.row is not None else first.line) if first else "", "",

@@ -16,7 +16,7 @@ from html import escape
 
 from .. import __version__
 from ..model import SEVERITY_RANK, Evidence, Report, Violation
-from .text import as_shown, assessment_rows, evidence_line, file_names, location, path_step, subject_id
+from .text import as_shown, assessment_rows, evidence_line, file_names, location, path_step, subject_id, units_text
 from .wording import HTML, words
 from .xlsx import SEVERITIES, status_text, text_width
 from .xlsx import WORDS as SHEET_WORDS
@@ -143,7 +143,7 @@ SCRIPT = """
       var d = data.violations[Number(tr.getAttribute("data-i"))];
       var ok = (!severity.value || d.severity === severity.value) &&
                (!rule.value || d.rule === rule.value) &&
-               (!unit.value || d.unit === unit.value) &&
+               (!unit.value || d.units.indexOf(unit.value) !== -1) &&
                (!q || d.text.indexOf(q) !== -1);
       tr.hidden = !ok;
       if (ok) { shown += 1; }
@@ -318,7 +318,7 @@ def _findings_table(items, report: Report, lang: str, show_ids: bool, table_id: 
             f'<tr class="{v.severity}" data-i="{n}">'
             f'<td data-sort="{SEVERITY_RANK[v.severity]}"><span class="sev sev-{css}">{e(w[v.severity])}</span></td>'
             f'<td><b>{e(v.rule_id)}</b><br><span class="sub">{e(rule.title.get(lang) if rule else "")}</span></td>'
-            f"<td>{subject}</td><td>{e(v.subject.unit or '')}</td><td>{message}</td>"
+            f"<td>{subject}</td><td>{e(units_text(v, lang))}</td><td>{message}</td>"
             f"<td>{_evidence_html(v, report, lang)}</td></tr>")
     return _table(head, rows, f'id="{table_id}" class="sortable findings"')
 
@@ -326,7 +326,7 @@ def _findings_table(items, report: Report, lang: str, show_ids: bool, table_id: 
 def _filters(report: Report, lang: str) -> str:
     w = WORDS[lang]
     rules = sorted({v.rule_id for v in report.violations})
-    units = sorted({v.subject.unit or "" for v in report.violations})
+    units = sorted({u for v in report.violations for u in v.units})
 
     def select(ident: str, everything: str, options: list[tuple[str, str]]) -> str:
         return (f'<select id="{ident}" aria-label="{e(everything)}"><option value="">{e(everything)}</option>'
@@ -385,7 +385,7 @@ def _assessment(report: Report, lang: str) -> str:
 def _charts(report: Report, lang: str) -> str:
     w = WORDS[lang]
     by_rule = Counter(v.rule_id for v in report.violations)
-    by_unit = Counter(v.subject.unit or "" for v in report.violations)
+    by_unit = Counter(u for v in report.violations for u in (v.units or ("",)))
     severity = [(w[s], sum(1 for v in report.violations if v.severity == s), BAR[s]) for s in SEVERITIES]
     rules = [(r.id, by_rule[r.id], BAR[r.severity]) for r in report.rules if by_rule[r.id]]
     units = [(u or "—", n, RULE_BAR) for u, n in sorted(by_unit.items(), key=lambda x: (-x[1], x[0]))]
@@ -433,7 +433,7 @@ def render(report: Report, options) -> str:
     w = WORDS[lang]
     data = {
         "words": {"shown": w["shown"], "filtered": w["filtered"]},
-        "violations": [{"severity": v.severity, "rule": v.rule_id, "unit": v.subject.unit or "",
+        "violations": [{"severity": v.severity, "rule": v.rule_id, "units": list(v.units),
                         "text": _search_text(v, report, lang, show_ids)} for v in report.violations],
     }
     body = [f"<header><h1>{e(w['title'])}</h1>",

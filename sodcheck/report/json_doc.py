@@ -36,6 +36,8 @@ def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = N
     }
     if v.subject.system is not None:
         subject["system"] = v.subject.system
+    if len(v.units) > 1:
+        doc["units"] = list(v.units)
     if title is not None:
         doc["title"] = title
     if remedy is not None:
@@ -57,8 +59,7 @@ def warning_doc(w: DataWarning, lang: str) -> dict:
 def summary(report: Report) -> dict:
     by_unit: Counter = Counter()
     for v in report.violations:
-        if v.subject.unit:
-            by_unit[v.subject.unit] += 1
+        by_unit.update(v.units)
     doc = {
         "violations": len(report.violations),
         "notices": len(report.notices),

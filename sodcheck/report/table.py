@@ -12,7 +12,7 @@ from rich.text import Text as RichText
 
 from ..model import Report
 from ..text import location_text, printable
-from .text import assessment_rows, evidence_text, file_names, subject_id
+from .text import assessment_rows, evidence_text, file_names, subject_id, units_text
 from .wording import SHEETS, TABLE, words
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
@@ -57,7 +57,7 @@ def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool
         if states:
             severity += f" ({', '.join(states)})"
         table.add_row(f"[{SEVERITY_STYLE[v.severity]}]{severity}[/]", plain(v.rule_id), plain(subject),
-                      plain(v.subject.unit or ""), plain(_with_remedy(v, report, lang)),
+                      plain(units_text(v, lang)), plain(_with_remedy(v, report, lang)),
                       plain("\n".join(evidence_text(e, report, lang) for e in v.evidence[:6])
                             + (f"\n… +{len(v.evidence) - 6}" if len(v.evidence) > 6 else "")))
     return table
@@ -75,7 +75,7 @@ def _batch_summary(console: Console, report: Report, w: dict) -> None:
         for folder, info in folders.items():
             table.add_row(plain(folder), str(info["files"]), str(info["violations"]))
         console.print(table)
-    units = Counter(v.subject.unit for v in report.violations if v.subject.unit)
+    units = Counter(u for v in report.violations for u in v.units)
     if len(units) > 1:
         table = Table(w["unit"], w["violations"], title=w["by_unit"], box=box.SIMPLE, title_justify="left")
         for unit, count in sorted(units.items(), key=lambda item: (-item[1], item[0]))[:20]:

@@ -18,6 +18,11 @@ def safe_cell(value):
     return value
 
 
+def units_text(v: Violation, lang: str) -> str:
+    """The units a finding is about, as one cell."""
+    return ("、" if lang == "zh" else ", ").join(v.units)
+
+
 def subject_id(v: Violation, show_ids: bool) -> str | None:
     """The subject's id number as a report shows it: masked unless --show-ids."""
     return v.subject.id if show_ids else mask_id(v.subject.id)

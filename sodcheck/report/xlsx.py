@@ -11,7 +11,7 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,9 +22,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ..model import DataWarning, Report, SourceGrid, Violation, mask_id
-from ..text import compact
-from .text import FORMULA_START, assessment_rows, evidence_text, file_names, subject_id
+from ..model import DataWarning, Evidence, Report, SourceGrid, Violation, mask_id
+from ..text import compact, location_text
+from .text import FORMULA_START, assessment_rows, evidence_text, file_names, subject_id, units_text
 from .wording import SHEETS, words
 
 SEVERITIES = ("high", "medium", "low")
@@ -211,22 +211,41 @@ def _mark_unit(sheets: dict[tuple, MarkedSheet], unit: str, kind: str, note: str
                 break
 
 
+def _see_also(v: Violation, here: Evidence, report: Report, lang: str) -> str:
+    """The other rows of the same conflict, so that a reader at one marked cell finds the rest."""
+    names = file_names(report)
+    others = []
+    for e in sorted({replace(e, cells=()) for e in v.evidence if e.row is not None}):
+        if (e.file, e.sheet, e.row) == (here.file, here.sheet, here.row):
+            continue
+        same_sheet = (e.file, e.sheet) == (here.file, here.sheet)
+        others.append(location_text(lang, None if e.file == here.file else names.get(e.file or "", e.file),
+                                    None if same_sheet else e.sheet, e.row))
+    if not others:
+        return ""
+    others = list(dict.fromkeys(others))
+    return f"（另见 {'；'.join(others)}）" if lang == "zh" else f" (see also {'; '.join(others)})"
+
+
 def _collect_marks(report: Report, sheets: dict[tuple, MarkedSheet], lang: str) -> None:
     """Each finding marks the cells its evidence names (the checks chose them), and the name."""
     findings = [(v, v.severity) for v in report.violations] + [(v, "notice") for v in report.notices]
     for v, kind in findings:
         label = WORDS[lang]["notices"] if kind == "notice" else WORDS[lang][v.severity]
         note = f"[{v.rule_id} {label}] {v.message.get(lang)}"
-        if v.subject.kind == "unit" and not any(e.row is not None for e in v.evidence):
+        if v.subject.kind == "unit":
+            # A finding about a whole unit marks the unit's cell once, not every row looked through.
             _mark_unit(sheets, v.subject.unit or v.subject.name, kind, note)
+            continue
         for e in v.evidence:
             marked = sheets.get((e.file, e.sheet))
             if marked is None or e.row is None:
                 continue
+            row_note = note + _see_also(v, e, report, lang)
             marks = marked.marks
-            marks.add(e.row, marked.source.column("name"), kind, note)
+            marks.add(e.row, marked.source.column("name"), kind, row_note)
             for letter in e.cells:
-                marks.add(e.row, letter, kind, note)
+                marks.add(e.row, letter, kind, row_note)
             if e.post and e.cells:
                 marks.add(e.row, e.cells[0], kind,
                           f"  “{e.post}” → {report.duty_label(e.duty, lang)}" if lang == "zh" else
@@ -423,8 +442,8 @@ def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
         row += 2 + int(chart.height / 0.53)
 
     heading(w["by_unit"])
-    units = Counter(v.subject.unit or "" for v in report.violations)
-    notices = Counter(v.subject.unit or "" for v in report.notices)
+    units = Counter(u for v in report.violations for u in (v.units or ("",)))
+    notices = Counter(u for v in report.notices for u in (v.units or ("",)))
     row = _table(ws, row, [w["unit"], w["violations"], w["notices"]],
                  [[u, units[u], notices[u]] for u in sorted(set(units) | set(notices))], widths)
 
@@ -458,7 +477,7 @@ def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: 
         rows.append([n, w[v.severity], v.rule_id,
                      w["subject_kinds"].get(v.subject.kind, v.subject.kind), v.subject.name,
                      subject_id(v, show_ids) or "",
-                     v.subject.unit or "", v.message.get(lang), report.remedy(v.rule_id, lang), "", "", "",
+                     units_text(v, lang), v.message.get(lang), report.remedy(v.rule_id, lang), "", "", "",
                      "\n".join(evidence_text(e, report, lang) for e in v.evidence), "",
                      status_text(v, lang)])
     widths: dict[int, int] = {}
