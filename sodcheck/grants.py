@@ -100,11 +100,15 @@ def classify_permissions(taxonomy: Taxonomy, columns: dict[str, int], codes: lis
     code_index = _Codes(codes)
     name_array = pa.array([compact(n) for n in names], type=pa.string())
     hits = np.zeros((len(codes), len(entries)), dtype=bool)
+    # Every built-in entry leaves out the same look-only names: match those globs once, not per entry.
+    excluded: dict[tuple[str, ...], np.ndarray] = {}
     for j, entry in enumerate(entries):
         hits[:, j] = code_index.match(entry.codes) | \
             _match_any(name_array, tuple(compact(g) for g in entry.names))
         if entry.unless:
-            hits[:, j] &= ~_match_any(name_array, tuple(compact(g) for g in entry.unless))
+            if entry.unless not in excluded:
+                excluded[entry.unless] = _match_any(name_array, tuple(compact(g) for g in entry.unless))
+            hits[:, j] &= ~excluded[entry.unless]
     user = np.array([e.user for e in entries], dtype=bool)
     user_hit = np.any(hits[:, user], axis=1) if user.any() else np.zeros(len(codes), dtype=bool)
     chosen = hits & np.where(user_hit[:, None], user[None, :], ~user[None, :])
