@@ -59,5 +59,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
                     f"{row['waiting']} change step(s) await approval; the {rule.window_days}-day window has "
                     f"not passed at the log's latest time {latest}")
 
-    out.violations += report(rule, log, per.filter(per.elapsed > 0), focus, "biz_id", business_subject, detail)
-    out.notices += report(rule, log, per.filter(per.elapsed == 0), focus, "biz_id", business_subject, detail)
+    # Materialised once: split into violations (a window passed) and notices (all still open).
+    with log.materialised(per) as per:
+        out.violations += report(rule, log, per.filter(per.elapsed > 0), focus, "biz_id", business_subject, detail)
+        out.notices += report(rule, log, per.filter(per.elapsed == 0), focus, "biz_id", business_subject, detail)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..model import Text
-from ..ops.config import COMPLETING_KINDS, REVIEW_KINDS
+from ..ops.config import REVIEW_KINDS
 from ..ops.findings import business_subject, flag_kinds, kinds_text, report, steps
 from ..ruleset import RuleBase
 from .base import Context, Findings
@@ -32,11 +32,8 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
     log = ctx.ops
     if log is None:
         return
-    s = steps(log)
-    per = s.group_by("biz_id").agg(
-        completed=s.kind.isin(COMPLETING_KINDS).any(),
-        required=s.levels.max(), unit=s.unit.min(), biz_type=s.biz_type.min(),
-        **{f"has_{k}": (s.kind == k).any() for k in REVIEW_KINDS})
+    # The loader summarised every business once (completed, review kinds had, levels needed).
+    per = log.businesses
     per = per.mutate(levels=sum((per[f"has_{k}"].cast("int32") for k in REVIEW_KINDS), ibis.literal(0)))
     hits = per.filter(per.completed & (per.levels < per.required))
 
@@ -48,4 +45,4 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
                     f"{en_type} needs {row['required']} review levels, had "
                     f"{row['levels']}: {held.en}")
 
-    out.violations += report(rule, log, hits, s, "biz_id", business_subject, detail)
+    out.violations += report(rule, log, hits, steps(log), "biz_id", business_subject, detail)

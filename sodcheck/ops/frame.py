@@ -18,7 +18,7 @@ from typing import Any
 
 from ..loaders.ops import WIDE_STEPS, OpsSource, read_sources
 from ..model import DataWarning, SodcheckError, Text
-from .config import COMPLETING_KINDS, OpsConfig
+from .config import COMPLETING_KINDS, REVIEW_KINDS, OpsConfig
 
 # 2024-03-05 09:12:33, 2024/3/5 9:12, 2024年3月5日 9时12分33秒, 2024.03.05 09:12:33.000
 _SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：时](\d{1,2})"
@@ -68,6 +68,9 @@ class OpsLog:
     accounts_given: bool = False
     _cleanup: Any = None
     _temporaries: int = 0
+    # One row per business with a judged step: whether it is completed, the review kinds it had
+    # (has_review, has_recheck, has_approve), the levels its class needs, its unit and type.
+    businesses: Any = None
 
     def describe(self, operator: str | None) -> str:
         """An operator as a report names it: the code, and the person's name when known."""
@@ -300,11 +303,15 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
     named = steps.filter(steps.operator_name.notnull())
     names = named.group_by("operator").agg(name=named.operator_name.min()).to_pyarrow().to_pylist()
     judged = steps.filter(steps.kind.notnull() & (steps.kind != "view"))
-    per_business = judged.group_by("biz_id").agg(completed=judged.kind.isin(COMPLETING_KINDS).any())
+    per_business = con.create_table("ops_businesses", judged.group_by("biz_id").agg(
+        completed=judged.kind.isin(COMPLETING_KINDS).any(), required=judged.levels.max(),
+        unit=judged.unit.min(), biz_type=judged.biz_type.min(),
+        **{f"has_{k}": (judged.kind == k).any() for k in REVIEW_KINDS}))
     summary = steps.aggregate(latest=steps.time.max(), rows=steps.count()).to_pyarrow().to_pylist()[0]
     businesses = per_business.aggregate(count=per_business.count(), in_progress=(~per_business.completed).sum())
     counts = businesses.to_pyarrow().to_pylist()[0]
     log = OpsLog(con, steps, files, config, summary["latest"], warnings, _cleanup=cleanup)
+    log.businesses = per_business
     # Businesses still in progress (no approve, pay or complete step) are not judged by review levels.
     log.stats.update(ops_files=len(files), ops_rows=summary["rows"], ops_businesses=counts["count"],
                      ops_in_progress=int(counts["in_progress"] or 0))
