@@ -203,7 +203,8 @@ class Violation:
 
     @property
     def waiver_status(self) -> str | None:
-        return dict(self.waiver).get("status") if self.waiver else None
+        status = dict(self.waiver).get("status")
+        return status if isinstance(status, str) else None
 
     @property
     def counts(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -62,7 +62,7 @@ class PostDuty(Strict):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}")
+                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
         return patterns
 
 
@@ -153,7 +153,7 @@ class Ruleset:
     taxonomy: Taxonomy
     rules: tuple[RuleBase, ...]
     files: tuple[str, ...]
-    ops: OpsConfig = OpsConfig()
+    ops: OpsConfig = field(default_factory=OpsConfig)
 
     @property
     def enabled(self) -> tuple[RuleBase, ...]:
@@ -314,14 +314,14 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
     for doc, i, entry in post:
         if entry.duty not in duties:
             raise _error(doc, ("post_duties", i, "duty"), f"unknown duty {entry.duty!r}")
-    for doc, i, entry, _ in perms:
-        if entry.duty not in duties:
-            raise _error(doc, ("permission_duties", i, "duty"), f"unknown duty {entry.duty!r}")
+    for doc, i, mapping, _ in perms:
+        if mapping.duty not in duties:
+            raise _error(doc, ("permission_duties", i, "duty"), f"unknown duty {mapping.duty!r}")
     for rule_id, rule in rules.items():
         doc, i = rule_docs[rule_id]
-        for field, duty in rule.duty_refs():
-            if duty not in duties:
-                raise _error(doc, ("rules", i, field), f"unknown duty {duty!r}", rule_id)
+        for ref_field, ref_duty in rule.duty_refs():
+            if ref_duty not in duties:
+                raise _error(doc, ("rules", i, ref_field), f"unknown duty {ref_duty!r}", rule_id)
 
     order = 0
     post_patterns = []
