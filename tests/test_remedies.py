@@ -49,8 +49,8 @@ def test_json_csv_and_xlsx_carry_the_remedy(tmp_path):
 
 def test_a_rule_file_can_give_its_own_remedy(tmp_path):
     rules = tmp_path / "office.yaml"
-    rules.write_text("rules:\n  - id: SOD-ACC-CASH\n    remedy: {zh: 本局由市中心派员复核, en: The city centre reviews}\n",
-                     encoding="utf-8")
+    rules.write_text("rules:\n  - id: SOD-ACC-CASH\n"
+                     "    remedy: {zh: 本局由市中心派员复核, en: The city centre reviews}\n", encoding="utf-8")
     sheet = write_xlsx(tmp_path / "staff.xlsx", {"Sheet1": [HEADER, *ROWS]})
     out = tmp_path / "out.json"
     run_cli("check", "--staff", str(sheet), "--rules", str(rules), "--format", "json", "-o", str(out), "--lang", "zh")
