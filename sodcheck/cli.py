@@ -393,4 +393,7 @@ def serve(host, port, token, max_upload_mb, rules) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
+    from .imports import refuse_pandas
+
+    refuse_pandas()
     cli.main(args=argv, prog_name="sodcheck")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -15,12 +16,22 @@ import pyarrow.compute as pc
 from . import arrow
 from .baseline import apply_baseline, load_baseline
 from .engine import Inputs, evaluate
-from .grants import account_duties, account_table, build_accounts, build_graph, role_table
-from .linking import link_accounts
+from .grants import (
+    IdPerson,
+    System,
+    account_duties,
+    account_table,
+    build_accounts,
+    build_graph,
+    concat_tables,
+    role_table,
+)
+from .linking import link_accounts, people_by_id_number
 from .loaders.permissions import PermissionData, load_permissions
 from .loaders.roles import RoleConfig, load_roles, role_config_table
 from .loaders.staffing import StaffingData, load_staffing
-from .model import Evidence, Report, SodcheckError, Text, Violation, sorted_violations
+from .model import Report, SodcheckError, Text, Violation, sorted_violations
+from .imports import allow_pandas
 from .ops.frame import OpsLog, load_ops
 from .ops.people import identify_by_accounts, identify_by_names
 from .ruleset import Ruleset, load_ruleset
@@ -48,7 +59,46 @@ class CheckRequest:
     def input_paths(self) -> list[str]:
         """Every file or folder this run reads: no output may replace one of them."""
         single = [p for p in (self.waivers, self.baseline) if p]
-        return [*self.staff, *self.perms, *self.roles, *self.rules, *self.ops, *single]
+        perms = [path for _, paths in perm_systems(self.perms) for path in paths]
+        return [*self.staff, *perms, *self.roles, *self.rules, *self.ops, *single]
+
+
+def perm_systems(arguments: list[str]) -> list[tuple[str | None, list[str]]]:
+    """The business systems of the --perms arguments, in order: (name, paths). NAME=PATH names a
+    system (an argument that is an existing path is a path, even with "=" in it); an argument
+    without a name belongs to the system of its folder (a folder, or the folder a file is in), named
+    after it. Arguments with one name, or in one folder, are one system. A run of one system that
+    no argument names has no system name: its findings are those of a run before systems existed."""
+    folders: dict[Path, str] = {}          # folder -> the first argument in it, for messages
+    parsed: list[tuple[str | Path, str]] = []
+    for argument in arguments:
+        label, sep, rest = argument.partition("=")
+        if not sep or Path(argument).exists():
+            path = Path(argument)
+            folder = (path if path.is_dir() else path.parent).resolve()
+            folders.setdefault(folder, argument)
+            parsed.append((folder, argument))
+        elif not label.strip() or not rest.strip():
+            raise SodcheckError(Text(f"--perms “{argument}”应写成 路径 或 系统名=路径",
+                                     f"--perms {argument!r} must be PATH or SYSTEM=PATH"))
+        else:
+            parsed.append((label.strip(), rest.strip()))
+    keys = list(dict.fromkeys(key for key, _ in parsed))
+    if len(keys) == 1 and isinstance(keys[0], Path):
+        return [(None, [path for _, path in parsed])]
+    names: dict[str | Path, str] = {}
+    for key in keys:
+        name = key if isinstance(key, str) else key.name or str(key)
+        clash = next((other for other, taken in names.items() if taken == name), None)
+        if clash is not None:
+            first = folders.get(clash, f"{name}=…") if isinstance(clash, Path) else f"{name}=…"
+            second = folders.get(key, f"{name}=…") if isinstance(key, Path) else f"{name}=…"
+            raise SodcheckError(Text(
+                f"--perms {first} 与 --perms {second} 都是系统“{name}”；请写明系统名：--perms 系统名=路径",
+                f"--perms {first} and --perms {second} would both be system {name!r}; "
+                "name them: --perms SYSTEM=PATH"))
+        names[key] = name
+    return [(names[key], [path for k, path in parsed if k == key]) for key in keys]
 
 
 def parse_change(value: str) -> tuple[str, str]:
@@ -58,68 +108,105 @@ def parse_change(value: str) -> tuple[str, str]:
     return account.strip(), role.strip()
 
 
-def apply_changes(data: PermissionData, grants, revokes) -> PermissionData:
-    """The export as it would be after the what-if change."""
-    links = data.account_roles if data.account_roles is not None else \
-        arrow.empty(["account", "role", "file", "row"])
+Systems = list[tuple[str | None, PermissionData]]
+
+
+def apply_changes(systems: Systems, grants, revokes) -> Systems:
+    """The exports as they would be after the what-if change. With several systems, a change
+    applies to every system whose exports know the account; a grant to an account no system knows
+    goes to the only system, and is an error when there are several."""
+    changed = []
+    for name, data in systems:
+        links = data.account_roles if data.account_roles is not None else \
+            arrow.empty(["account", "role", "file", "row"])
+        for account, role in revokes:
+            links = links.filter(pc.invert(_grant_rows(links, account, role)))
+        added = [(a, r, -1, 0) for a, r in grants if len(systems) == 1 or _knows(data, a)]
+        if added:
+            # file -1: a grant that exists only in this what-if, not in any file.
+            links = pa.concat_tables([links.select(["account", "role", "file", "row"]),
+                                      arrow.rows_table(added, ["account", "role", "file", "row"])])
+        changed.append((name, replace(data, account_roles=links)))
     for account, role in revokes:
-        hit = pc.and_(pc.equal(links["account"], account), pc.equal(links["role"], role))
-        if not pc.any(hit).as_py():
+        if not any(pc.any(_grant_rows(data.account_roles, account, role)).as_py()
+                   for _, data in systems if data.account_roles is not None):
             raise SodcheckError(Text(f"--revoke {account}={role}：导出中没有这条授权",
                                      f"--revoke {account}={role}: the export has no such grant"))
-        links = links.filter(pc.invert(hit))
-    if grants:
-        # file -1: a grant that exists only in this what-if, not in any file.
-        added = arrow.rows_table([(a, r, -1, 0) for a, r in grants], ["account", "role", "file", "row"])
-        links = pa.concat_tables([links.select(["account", "role", "file", "row"]), added])
-    return replace(data, account_roles=links)
+    for account, role in grants:
+        if len(systems) > 1 and not any(_knows(data, account) for _, data in systems):
+            raise SodcheckError(Text(f"--grant {account}={role}：没有哪个系统的导出中有账号 {account}",
+                                     f"--grant {account}={role}: no system's export has account {account}"))
+    return changed
 
 
-def add_permissions(inputs: Inputs, data: PermissionData, ruleset: Ruleset, request: CheckRequest,
+def _grant_rows(links: pa.Table, account: str, role: str) -> pa.ChunkedArray:
+    return pc.and_(pc.equal(links["account"], account), pc.equal(links["role"], role))
+
+
+def _knows(data: PermissionData, account: str) -> bool:
+    """Whether an account is in a system's exports (account list, roles or direct grants)."""
+    return any(table is not None and pc.any(pc.equal(table["account"], account)).as_py()
+               for table in (data.accounts, data.account_roles, data.direct))
+
+
+def add_permissions(inputs: Inputs, exports: Systems, ruleset: Ruleset, request: CheckRequest,
                     progress: Progress) -> None:
-    """Account and role tables from the exports; linked accounts become part of their person."""
+    """Account and role tables from the exports of each system; linked accounts become part of
+    their person. Accounts and roles of different systems never merge: they meet only through the
+    person they link to (the staffing input, or without one, the same id number)."""
     warnings = inputs.warnings
-    progress("role graph")
-    graph = build_graph(data, ruleset.taxonomy, warnings)
-    progress("accounts")
-    accounts = build_accounts(graph, warnings)
-    keep = accounts.active | request.include_disabled
-    linked: dict[int, str] = {}
+    systems: list[System] = []
+    for name, data in exports:
+        progress("role graph")
+        graph = build_graph(data, ruleset.taxonomy, warnings)
+        progress("accounts")
+        accounts = build_accounts(graph, warnings)
+        systems.append(System(name, graph, accounts, accounts.active | request.include_disabled))
+    judged = [system.keep.copy() for system in systems]
+    linked_count = 0
+    people: list[IdPerson] = []
     if inputs.staffing is not None:
-        linked = link_accounts(accounts, inputs.staffing, keep, data.files, warnings)
-        for acc, person in linked.items():
-            for duty, evidence in account_duties(graph, accounts, acc).items():
-                inputs.person_extra.setdefault(person, {}).setdefault(duty, []).extend(evidence)
-    if inputs.ops is not None:
-        identify_by_accounts(inputs.ops, accounts, linked, inputs.staffing)
-    unlinked = keep.copy()
-    unlinked[list(linked)] = False
-    inputs.accounts = account_table(graph, accounts, unlinked, linking=inputs.staffing is not None,
-                                    origin=lambda acc: _account_origin(data, accounts, acc))
-    inputs.export_roles = role_table(graph)
-    unmapped = [graph.permissions[i] for i in np.flatnonzero(~graph.perm_direct.any(axis=1))]
+        for system, unlinked in zip(systems, judged):
+            linked = link_accounts(system.accounts, inputs.staffing, system.keep, system.graph.data.files, warnings)
+            for acc, person in linked.items():
+                for duty, evidence in account_duties(system.graph, system.accounts, acc).items():
+                    inputs.person_extra.setdefault(person, {}).setdefault(duty, []).extend(evidence)
+            if inputs.ops is not None:
+                identify_by_accounts(inputs.ops, system.accounts, linked, inputs.staffing)
+            unlinked[list(linked)] = False
+            linked_count += len(linked)
+    else:
+        if inputs.ops is not None:
+            for system in systems:
+                identify_by_accounts(inputs.ops, system.accounts, {}, None)
+        if len(systems) > 1:
+            people = people_by_id_number(systems)
+            for member in (member for person_accounts in people for member in person_accounts):
+                judged[member[0]][member[1]] = False
+    inputs.accounts = account_table(systems, people, linking=inputs.staffing is not None, judged=judged)
+    inputs.export_roles = concat_tables([role_table(s.graph, s.name) for s in systems])
+    unmapped = sorted({s.graph.permissions[i] for s in systems
+                       for i in np.flatnonzero(~s.graph.perm_direct.any(axis=1))})
+    permissions = sum(len(s.graph.permissions) for s in systems)
     inputs.stats.update({
-        "accounts": len(accounts.codes),
-        "accounts_active": int(accounts.active.sum()),
-        "accounts_disabled_skipped": 0 if request.include_disabled else int((~accounts.active).sum()),
-        "accounts_linked": len(linked),
-        "roles": len(graph.defined),
-        "role_cycles": [sorted(c) for c in graph.cycles],
-        "permissions": len(graph.permissions),
-        "permissions_mapped": len(graph.permissions) - len(unmapped),
+        "accounts": sum(len(s.accounts.codes) for s in systems),
+        "accounts_active": sum(int(s.accounts.active.sum()) for s in systems),
+        "accounts_disabled_skipped": 0 if request.include_disabled else
+        sum(int((~s.accounts.active).sum()) for s in systems),
+        "accounts_linked": linked_count,
+        "roles": sum(len(s.graph.defined) for s in systems),
+        "role_cycles": sorted(sorted(c) for s in systems for c in s.graph.cycles),
+        "permissions": permissions,
+        "permissions_mapped": permissions - sum(int((~s.graph.perm_direct.any(axis=1)).sum()) for s in systems),
         "unmapped_permissions": unmapped,
-        "account_role_rows": 0 if data.account_roles is None else len(data.account_roles),
+        "account_role_rows": sum(0 if s.graph.data.account_roles is None else len(s.graph.data.account_roles)
+                                 for s in systems),
     })
-    inputs.files += data.files
-    inputs.warnings += data.warnings
-
-
-def _account_origin(data: PermissionData, accounts, acc: int) -> list[Evidence]:
-    file, row = accounts.columns["file"][acc], accounts.columns["row"][acc]
-    if file is not None:
-        return [Evidence(data.files[int(file)], row=int(row))]
-    starts = accounts.starts.get(acc)
-    return [Evidence(data.files[starts[0][1]], row=starts[0][2])] if starts and starts[0][1] >= 0 else []
+    if any(name is not None for name, _ in exports):
+        inputs.stats["systems"] = [name for name, _ in exports]
+    for _, data in exports:
+        inputs.files += data.files
+        inputs.warnings += data.warnings
 
 
 def add_roles(inputs: Inputs, config: RoleConfig, ruleset: Ruleset, progress: Progress) -> None:
@@ -131,7 +218,7 @@ def add_roles(inputs: Inputs, config: RoleConfig, ruleset: Ruleset, progress: Pr
 
 
 def build_inputs(request: CheckRequest, ruleset: Ruleset, progress: Progress, staffing: StaffingData | None,
-                 perms: PermissionData | None = None, roles: RoleConfig | None = None,
+                 perms: Systems | None = None, roles: RoleConfig | None = None,
                  ops: OpsLog | None = None) -> Inputs:
     """The inputs as the engine sees them, from what was read once (a what-if builds them twice)."""
     inputs = Inputs(staffing=staffing, ops=ops)
@@ -148,18 +235,25 @@ def build_inputs(request: CheckRequest, ruleset: Ruleset, progress: Progress, st
     return inputs
 
 
-def _by_folder(report: Report, data: PermissionData | None) -> dict:
-    if data is None:
+def _by_folder(report: Report, systems: Systems | None) -> dict:
+    if systems is None:
         return {}
+    of_file = {file: folder for _, data in systems for file, folder in data.folders.items()}
     folders: dict[str, Counter] = {}
-    for folder in data.folders.values():
+    for folder in of_file.values():
         folders.setdefault(folder, Counter())
     for v in report.violations:
-        files = [e.file for e in v.evidence if e.file in data.folders]
+        files = [e.file for e in v.evidence if e.file in of_file]
         if files:
-            folders[data.folders[files[0]]][v.rule_id] += 1
-    return {f: {"files": sum(1 for x in data.folders.values() if x == f), "violations": sum(c.values()),
+            folders[of_file[files[0]]][v.rule_id] += 1
+    return {f: {"files": sum(1 for x in of_file.values() if x == f), "violations": sum(c.values()),
                 "by_rule": dict(sorted(c.items()))} for f, c in sorted(folders.items())}
+
+
+def load_systems(arguments: list[str]) -> Systems:
+    """Each system's exports, read on their own: the same account or role code in two systems is
+    two accounts or roles."""
+    return [(name, load_permissions(paths)) for name, paths in perm_systems(arguments)]
 
 
 def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progress | None = None) -> Report:
@@ -169,9 +263,9 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
     progress("rules")
     # Exports are read in a second thread while the rules load: pyarrow parses CSV without
     # holding the interpreter, so the two overlap on a two-core machine.
-    perms: PermissionData | None = None
+    perms: Systems | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(load_permissions, request.perms) if request.perms else None
+        reading = pool.submit(load_systems, request.perms) if request.perms else None
         try:
             ruleset = ruleset or load_ruleset(request.rules)
         finally:
@@ -195,6 +289,7 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
     ops = None
     if request.ops:
         progress("operation log")
+        allow_pandas()      # ibis converts results through pandas' modules
         ops = load_ops(request.ops, ruleset.ops, request.memory_limit, request.threads)
     try:
         progress("checking")
