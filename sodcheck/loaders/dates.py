@@ -65,7 +65,7 @@ def parse_number(number: float, number_format: str | None) -> ParsedDate:
         if 1 <= whole <= 80000:
             # A date stored as an Excel serial number whose cell has lost its date format.
             return ParsedDate(_EXCEL_EPOCH + timedelta(days=whole), str(whole))
-        return ParsedDate(None, str(number), "not a date sodcheck can read")
+        return ParsedDate(None, str(number), Text("不是可识别的日期", "not a date sodcheck can read"))
     decimals = _DECIMALS.search(fmt)
     if decimals:
         shown = f"{number:.{len(decimals[1])}f}"
@@ -86,7 +86,7 @@ def parse_cell(value: object, number_format: str | None = None) -> ParsedDate:
     if isinstance(value, date):
         return ParsedDate(value, value.isoformat())
     if isinstance(value, bool):
-        return ParsedDate(None, str(value), "not a date")
+        return ParsedDate(None, str(value), Text("不是日期", "not a date"))
     if isinstance(value, (int, float)):
         return parse_number(value, number_format)
     return parse_text(str(value))

@@ -9,6 +9,7 @@ beyond them the file is refused with a message naming it, never read into gigaby
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator, Sequence
@@ -40,14 +41,59 @@ EMPTY = Cell(None)
 LIMITS = Limits(rows=2_000_000, columns=1_000, cells=50_000_000)
 
 
+# The characters str.strip() and a str pattern's \s treat as space (those str.isspace() accepts),
+# spelled out for pyarrow's RE2, whose \s is ASCII only. tests/test_staffing_columns.py checks them.
+SPACE_CHARACTERS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + \
+    "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_BLANK = f"^[{SPACE_CHARACTERS}]*$"
+
+
+class ArrowCells(Sequence[Cell]):
+    """A column's distinct cells as Arrow holds them (text, or null for a blank cell), then EMPTY.
+    A million distinct names or sequence numbers stay in Arrow's buffers: one cell is built when a
+    row is read, and all of them only when the whole column is walked."""
+
+    def __init__(self, dictionary: pa.Array):
+        self.dictionary = dictionary
+        self._cells: list[Cell] | None = None
+
+    def __len__(self) -> int:
+        return len(self.dictionary) + 1
+
+    @overload
+    def __getitem__(self, index: int) -> Cell: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Cell]: ...
+
+    def __getitem__(self, index: int | slice) -> Cell | list[Cell]:
+        if self._cells is not None or isinstance(index, slice):
+            return self.all()[index]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        value = self.dictionary[index].as_py() if index < len(self.dictionary) else None
+        return EMPTY if value is None else Cell(value)
+
+    def all(self) -> list[Cell]:
+        if self._cells is None:
+            self._cells = [EMPTY if value is None else Cell(value) for value in self.dictionary.to_pylist()]
+            self._cells.append(EMPTY)
+        return self._cells
+
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self.all())
+
+
 class CodedRows(Sequence[list[Cell]]):
     """A sheet's rows held column by column: each column as its distinct cells and, per row, the
     index of that row's cell among them. A CSV of a million rows is read into this form without a
     Python object per cell, and loaders judge each distinct value once instead of once per row.
     Indexing builds a row of cells on access, so code that walks rows still works."""
 
-    def __init__(self, cells: list[list[Cell]], codes: list[np.ndarray], length: int):
-        self.cells = cells      # per column: its distinct cells; the last one is EMPTY
+    def __init__(self, cells: list[Sequence[Cell]], codes: list[np.ndarray], length: int):
+        self.cells = cells      # per column: its distinct cells (a list, or ArrowCells); the last one is EMPTY
         self.codes = codes      # per column: for each row, the index of its cell in cells
         self.length = length
 
@@ -57,7 +103,7 @@ class CodedRows(Sequence[list[Cell]]):
         if isinstance(rows, CodedRows):
             return rows
         width = max((len(row) for row in rows), default=0)
-        cells: list[list[Cell]] = []
+        cells: list[Sequence[Cell]] = []
         codes: list[np.ndarray] = []
         for c in range(width):
             # Readers share one Cell per distinct value, so identity finds the distinct cells cheaply;
@@ -76,6 +122,21 @@ class CodedRows(Sequence[list[Cell]]):
             cells.append(distinct)
             codes.append(column)
         return cls(cells, codes, len(rows))
+
+    def arrow_text(self, c: int) -> pa.Array | None:
+        """Column c's distinct cells as Arrow text (null where blank, the last one null), when the
+        column came from Arrow: every cell is then text or blank."""
+        cells = self.cells[c]
+        if not isinstance(cells, ArrowCells):
+            return None
+        return pa.concat_arrays([cells.dictionary, pa.nulls(1, pa.string())])
+
+    def filled(self, c: int) -> bool:
+        """Whether column c holds a value in some row."""
+        cells = self.cells[c]
+        if isinstance(cells, ArrowCells):
+            return cells.dictionary.null_count < len(cells.dictionary)
+        return any(cell.value is not None and str(cell.value).strip() for cell in cells)
 
     def __len__(self) -> int:
         return self.length
@@ -96,7 +157,8 @@ class CodedRows(Sequence[list[Cell]]):
         return [cells[codes[index]] for cells, codes in zip(self.cells, self.codes)]
 
     def __iter__(self) -> Iterator[list[Cell]]:
-        columns = [[cells[code] for code in codes.tolist()] for cells, codes in zip(self.cells, self.codes)]
+        columns = [[table[code] for code in codes.tolist()]
+                   for table, codes in ((list(cells), codes) for cells, codes in zip(self.cells, self.codes))]
         return (list(row) for row in zip(*columns)) if columns else (list[Cell]() for _ in range(self.length))
 
 
@@ -106,6 +168,13 @@ class Sheet:
     rows: Sequence[list[Cell]]            # a list, or CodedRows for a CSV read by pyarrow
     row_numbers: list[int]                # what Excel shows (or the CSV line) for each row
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based, inclusive
+    _coded: CodedRows | None = field(default=None, init=False, repr=False, compare=False)
+
+    def coded(self) -> CodedRows:
+        """The rows column by column, coded once: loaders read a sheet whole after it is filled in."""
+        if self._coded is None:
+            self._coded = CodedRows.of(self.rows)
+        return self._coded
 
     def text(self, r: int, c: int) -> str:
         row = self.rows[r]
@@ -248,8 +317,12 @@ def utf8_payload(raw: bytes, display: str) -> bytes:
         raw = raw[3:]
     if raw.isascii():   # most exports are codes and digits: nothing to decode
         return raw
+    # Checked a megabyte at a time: decoding the whole file at once would hold it again as text.
+    checker = codecs.getincrementaldecoder("utf-8")()
     try:
-        raw.decode("utf-8")
+        for start in range(0, len(raw), 1 << 20):
+            checker.decode(raw[start:start + (1 << 20)])
+        checker.decode(b"", final=True)
         return raw
     except UnicodeDecodeError:
         return decode(raw, display).encode("utf-8")
@@ -286,13 +359,16 @@ def _dialect(payload: bytes) -> tuple[str, str]:
         return ",", '"'
 
 
-def _arrow_cells(column: pa.ChunkedArray) -> tuple[list[Cell], np.ndarray]:
+def _arrow_cells(column: pa.ChunkedArray) -> tuple[ArrowCells, np.ndarray]:
     """A column's distinct cells (blank is EMPTY, and EMPTY comes last) and each row's index among them."""
     encoded = pc.dictionary_encode(column).combine_chunks()
-    cells = [Cell(v) if v is not None and v.strip() else EMPTY for v in encoded.dictionary.to_pylist()]
-    cells.append(EMPTY)     # index -1, where a value is null
-    indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return cells, np.where(indices < 0, len(cells) - 1, indices)
+    dictionary = encoded.dictionary
+    blank = pc.match_substring_regex(dictionary, _BLANK)
+    if pc.any(blank).as_py():   # a value of spaces only is a blank cell, as str.strip() says
+        dictionary = pc.if_else(blank, pa.scalar(None, pa.string()), dictionary)
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    # int32 codes: a million rows of eight columns in 32 MB
+    return ArrowCells(dictionary), np.where(indices < 0, len(dictionary), indices).astype(np.int32, copy=False)
 
 
 def _read_csv_arrow(payload: bytes, delimiter: str, quotechar: str, width: int) -> pa.Table | None:
@@ -322,6 +398,8 @@ def _read_csv(raw: bytes, display: str) -> Sheet:
         columns = [_arrow_cells(table.column(i)) for i in range(table.num_columns)]
         length = table.num_rows
         del table
+        # The table is gone; hand its memory back rather than keep it for later Arrow work.
+        pa.default_memory_pool().release_unused()
         coded = CodedRows([cells for cells, _ in columns], [codes for _, codes in columns], length)
         return Sheet(None, coded, list(range(1, length + 1)))
     # Blank lines, values over several lines or ragged rows (hand-made title lines): record by record.

@@ -7,26 +7,40 @@ repeated header) or named in a warning.
 """
 from __future__ import annotations
 
+import gc
 import re
+from array import array
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..model import DataWarning, Person, Posting, SodcheckError, SourceGrid, Text
 from ..text import column_letter, compact, tidy
-from .dates import ParsedDate, parse_cell
-from .grid import Cell, CodedRows, Sheet, read_grid
+from .dates import parse_cell
+from .grid import SPACE_CHARACTERS, Cell, Sheet, read_grid
+from .headers import _NOISE as NOISE
 from .headers import STAFF_ALIASES, build_lookup, first_columns, recognise, repeated_column_error, repeated_fields
 
 LOOKUP = build_lookup(STAFF_ALIASES)
 HEADER_SCAN_ROWS = 40
 SPLIT = re.compile(r"[、，,；;/／|｜\n\r]+")
-FOOTER = re.compile(r"^(?:(?:注|说明|备注|填报说明|填表说明)\d*[:：.、]|(?:填表人|填报人|制表人|制表|审核人|"
-                    r"负责人|单位负责人|分管领导|主要负责人|联系电话|联系人|填报日期|填表日期)|(?:合计|总计|小计))")
+# A footer row starts with a note word and its number and colon (注1：), a signature word or a total.
+NOTE_WORDS = ("注", "说明", "备注", "填报说明", "填表说明")
+SIGNATURE_WORDS = ("填表人", "填报人", "制表人", "制表", "审核人", "负责人", "单位负责人", "分管领导", "主要负责人",
+                   "联系电话", "联系人", "填报日期", "填表日期")
+TOTAL_WORDS = ("合计", "总计", "小计")
+FOOTER_WORDS = NOTE_WORDS + SIGNATURE_WORDS + TOTAL_WORDS
+FOOTER = re.compile(rf"^(?:(?:{'|'.join(NOTE_WORDS)})\d*[:：.、]|(?:{'|'.join(SIGNATURE_WORDS)})|"
+                    rf"(?:{'|'.join(TOTAL_WORDS)}))")
 REPORTING_UNIT = re.compile(r"填报单位(?:[（(]盖章[）)])?[:：]\s*(.+?)(?:\s{2,}|填报日期|填表日期|$)")
 INSTRUCTIONS = re.compile(r"说明|须知|指引|instruction|readme|help|填表|示例说明", re.IGNORECASE)
 ESTABLISHED = ("在编", "编内", "正式在编", "行政编制", "事业编制", "参公", "参照公务员管理", "公务员")
@@ -37,32 +51,11 @@ ID_CHECK = "10X98765432"
 MULTI_COLUMN_FIELDS = ("post", "custody", "duties")
 
 
-@dataclass(slots=True)
-class StaffRow:
-    file: str
-    sheet: str | None
-    row: int
-    name: str
-    unit: str
-    department: str
-    id_number: str | None
-    staff_type: str
-    established: bool | None
-    posts: tuple[tuple[str, str], ...]       # (post, letter of the column it is in)
-    custody: tuple[tuple[str, str], ...]
-    duties_text: str
-    category: str
-    start: date | None
-    start_raw: str
-    columns: dict[str, str]
-    name_key: str                      # compact() of name and unit: how people are matched
-    unit_key: str
-
-
 @dataclass
 class StaffingData:
     people: list[Person] = field(default_factory=list)
-    postings: list[Posting] = field(default_factory=list)
+    # A PostingTable when loaded: it builds each Posting as it is read.
+    postings: Sequence[Posting] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
     warnings: list[DataWarning] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -215,9 +208,9 @@ def reporting_unit(sheet: Sheet, before_row: int) -> str | None:
 
 
 def _filled_columns(sheet: Sheet) -> int:
-    """How many columns hold a value somewhere (each column's distinct cells are its values)."""
-    coded = CodedRows.of(sheet.rows)
-    return sum(any(cell.value is not None and str(cell.value).strip() for cell in cells) for cells in coded.cells)
+    """How many columns hold a value somewhere."""
+    coded = sheet.coded()
+    return sum(coded.filled(c) for c in range(len(coded.cells)))
 
 
 def _is_instructions(sheet: Sheet) -> bool:
@@ -228,6 +221,48 @@ def _is_instructions(sheet: Sheet) -> bool:
 
 def _is_empty(sheet: Sheet) -> bool:
     return not _filled_columns(sheet)
+
+
+# ----------------------------------------------------------------------------- column text, vectorised
+
+# A value tidy() changes, unless NFKC does: space at either end, two in a row, or any other space.
+_UNTIDY = "^ | $|  |[" + SPACE_CHARACTERS.replace(" ", "") + "]"
+# What every footer starts with (FOOTER says what must follow), and every alias a header key may
+# hold: hints that pyarrow checks for a whole column, so that only the few hits go through Python.
+_FOOTER_HINT = "^(?:" + "|".join(FOOTER_WORDS) + ")"
+_HEADER_HINT = "|".join(re.escape(alias) for alias in sorted(LOOKUP, key=len, reverse=True))
+
+
+def tidy_array(values: pa.Array) -> pa.Array:
+    """tidy() of every value. pyarrow finds the values tidy() leaves as they are (NFKC already,
+    single inner spaces, none at either end), which in a column of names or numbers is nearly all
+    of them; only the rest go through Python."""
+    untidy = pc.or_(pc.not_equal(pc.utf8_normalize(values, "NFKC"), values),
+                    pc.match_substring_regex(values, _UNTIDY))
+    hits = np.flatnonzero(untidy.to_numpy(zero_copy_only=False))
+    if not len(hits):
+        return values
+    return pc.replace_with_mask(values, untidy, pa.array([tidy(values[i].as_py()) for i in hits.tolist()], pa.string()))
+
+
+def _footer_texts(texts: pa.Array) -> np.ndarray:
+    """Which tidy texts are footers (合计, 填表人, 注：...), as FOOTER judges them."""
+    squeezed = pc.replace_substring(texts, " ", "")      # compact() of a tidy text
+    found = np.zeros(len(texts), dtype=bool)
+    for i in np.flatnonzero(pc.match_substring_regex(squeezed, _FOOTER_HINT).to_numpy(zero_copy_only=False)).tolist():
+        found[i] = bool(FOOTER.match(squeezed[i].as_py()))
+    return found
+
+
+def _header_texts(texts: pa.Array, cells: Sequence[Cell]) -> np.ndarray:
+    """Which cells name a field, as recognise() judges them. The hint is header_key() done by
+    pyarrow; a cell whose key holds no alias cannot name a field, so recognise() sees only the rest."""
+    keys = pc.utf8_lower(pc.replace_substring_regex(pc.replace_substring(texts, " ", ""), NOISE.pattern, ""))
+    found = np.zeros(len(texts), dtype=bool)
+    for i in np.flatnonzero(pc.match_substring_regex(keys, _HEADER_HINT).to_numpy(zero_copy_only=False)).tolist():
+        value = cells[i].value
+        found[i] = isinstance(value, str) and _field_of(value) is not None
+    return found
 
 
 # ----------------------------------------------------------------------------- reading rows
@@ -259,21 +294,75 @@ def _raw_value(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
 class _Distinct:
-    """What one column's distinct cells say, judged once per value rather than once per row."""
-    raw: list[str]
-    text: list[str]                      # tidy
+    """What one column's distinct cells say, judged once per value rather than once per row: as
+    typed (raw) and tidy, in Arrow for the checks that look at every value, and as Python lists for
+    the columns read further (built when first asked for: a column of a million sequence numbers
+    never needs them)."""
+
+    def __init__(self, cells: Sequence[Cell], arrow_text: pa.Array | None):
+        if arrow_text is not None:      # from Arrow: every cell is text, or blank (null)
+            self.is_text = arrow_text.is_valid().to_numpy(zero_copy_only=False)
+            self.is_value = self.is_text
+            self.raw_array = arrow_text.fill_null("")
+        else:
+            values = [cell.value for cell in cells]
+            self.is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+            self.is_value = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+            self.raw_array = pa.array([v if isinstance(v, str) else _raw_value(v) for v in values], pa.string())
+        self.text_array = tidy_array(self.raw_array)
+        self._raw: list[str] | None = None
+        self._text: list[str] | None = None
+
+    @property
+    def raw(self) -> list[str]:
+        """Each cell as typed, line breaks included (they separate posts within one cell)."""
+        if self._raw is None:
+            self._raw = self.raw_array.to_pylist()
+        return self._raw
+
+    @property
+    def text(self) -> list[str]:
+        if self._text is None:
+            self._text = self.text_array.to_pylist()
+        return self._text
 
 
-def _distinct(cells: list[Cell]) -> _Distinct:
-    raw = [_raw_value(cell.value) for cell in cells]
-    return _Distinct(raw, [tidy(value) if value else "" for value in raw])
+def _lookup(values: list, codes: np.ndarray) -> list:
+    """values[code] for every code, as a list (one reference per row, no new objects)."""
+    table = np.empty(len(values), dtype=object)
+    table[:] = values
+    return table[codes].tolist()
 
 
-def _table(values: list, codes: np.ndarray) -> np.ndarray:
-    lookup = np.asarray(values) if not isinstance(values, np.ndarray) else values
-    return lookup[codes]
+Items = tuple[tuple[str, str], ...]      # (post, letter of the column it is in)
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """The rows of one sheet that name a person, held column by column: each list has one entry
+    per row, most of them shared references to a column's distinct values."""
+    file: str
+    sheet: str | None
+    columns: dict[str, str]              # field -> column letter
+    rows: list[int]                      # as Excel numbers them (the line, in a CSV)
+    names: list[str]                     # tidy
+    name_keys: list[str]                 # compact(): how people are matched
+    units: list[str]                     # tidy
+    unit_keys: list[str]
+    departments: list[str]
+    ids: list[str | None]
+    staff_types: list[str]
+    established: list[bool | None]
+    posts: list[Items]
+    custody: list[Items]
+    duties: list[str]
+    categories: list[str]
+    starts: list[date | None]
+    start_raws: list[str]
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 class _SheetReader:
@@ -287,7 +376,7 @@ class _SheetReader:
         self.default_unit, self.warnings = tidy(default_unit), warnings
         self.letters = {f: column_letter(c) for f, c in found.items()}
         self.extra = extra or {}
-        self.coded = CodedRows.of(sheet.rows)
+        self.coded = sheet.coded()
         self.width = len(self.coded.cells)
         self._judged: dict[int, _Distinct] = {}
 
@@ -311,21 +400,26 @@ class _SheetReader:
     def distinct(self, c: int) -> _Distinct:
         judged = self._judged.get(c)
         if judged is None:
-            judged = self._judged[c] = _distinct(self.coded.cells[c])
+            judged = self._judged[c] = _Distinct(self.coded.cells[c], self.coded.arrow_text(c))
         return judged
 
-    def codes(self, field_name: str) -> np.ndarray | None:
+    def _column(self, field_name: str) -> int | None:
         c = self.cols.get(field_name)
-        if c is None or c >= self.width:
-            return None
-        return self.coded.codes[c][self.data_start:]
+        return None if c is None or c >= self.width else c
 
     def _per_distinct(self, field_name: str, judge) -> tuple[list, np.ndarray] | None:
         """(judge(cell) for each distinct cell of a field's column, each data row's index among them)."""
-        c = self.cols.get(field_name)
-        if c is None or c >= self.width:
+        c = self._column(field_name)
+        if c is None:
             return None
         return [judge(cell) for cell in self.coded.cells[c]], self.coded.codes[c][self.data_start:]
+
+    def _texts(self, field_name: str) -> tuple[list[str], np.ndarray] | None:
+        """(the tidy text of each distinct cell of a field's column, each data row's index among them)."""
+        c = self._column(field_name)
+        if c is None:
+            return None
+        return self.distinct(c).text, self.coded.codes[c][self.data_start:]
 
     def _kept(self, count: int) -> np.ndarray:
         """Rows that are data: not blank, not a footer, not a header repeated for printing."""
@@ -336,14 +430,14 @@ class _SheetReader:
         named = np.zeros(count, dtype=np.int64)
         for c, cells in enumerate(self.coded.cells):
             codes = self.coded.codes[c][self.data_start:]
-            # tidy() of the cell as it is (a float shows as 3.0), which for text is the column's tidy text.
-            shown = [text if isinstance(cell.value, str) else tidy(cell.value) if cell.value is not None else ""
-                     for cell, text in zip(cells, self.distinct(c).text)]
-            filled[:, c] = np.asarray([bool(v) for v in shown])[codes]
-            # compact() of a tidy text is the text without its spaces
-            footer[:, c] = np.asarray([bool(FOOTER.match(v.replace(" ", ""))) for v in shown])[codes]
-            named += np.asarray([isinstance(cell.value, str) and _field_of(cell.value) is not None
-                                 for cell in cells], dtype=np.int64)[codes]
+            distinct = self.distinct(c)
+            # Text shows its tidy text; anything else (a number, a date) always shows something and
+            # is never a footer or a header.
+            texts = distinct.text_array
+            has_text = pc.greater(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False)
+            filled[:, c] = np.where(distinct.is_text, has_text, distinct.is_value)[codes]
+            footer[:, c] = (distinct.is_text & _footer_texts(texts))[codes]
+            named += _header_texts(texts, cells)[codes]
         first = filled.argmax(axis=1)
         rows = np.arange(count)
         kept = filled.any(axis=1) & ~footer[rows, first]
@@ -354,17 +448,16 @@ class _SheetReader:
                 kept[i] = False
         return kept
 
-    def rows(self) -> list[StaffRow]:
+    def rows(self) -> SheetRows:
         count = max(len(self.coded) - self.data_start, 0)
         kept = self._kept(count)
-        names = self._per_distinct("name", lambda cell: tidy(_raw_value(cell.value)))
-        name_codes = names[1] if names else np.zeros(count, dtype=np.int64)
-        name_texts = names[0] if names else [""]
-        has_name = np.asarray([bool(v) for v in name_texts])[name_codes] if names else np.zeros(count, dtype=bool)
-        units = self._per_distinct("unit", lambda cell: tidy(_raw_value(cell.value)))
+        names = self._texts("name")
+        name_texts, name_codes = names if names else ([""], np.zeros(count, dtype=np.int64))
+        has_name = np.asarray([bool(v) for v in name_texts], dtype=bool)[name_codes]
+        units = self._texts("unit")
         if units is not None:
             unit_texts, unit_codes = units
-            has_unit = np.asarray([bool(v) for v in unit_texts])[unit_codes] & kept
+            has_unit = np.asarray([bool(v) for v in unit_texts], dtype=bool)[unit_codes] & kept
             # A unit cell left blank means the unit above: the last unit a data row gave.
             above = np.maximum.accumulate(np.where(has_unit, np.arange(count), -1)) if count else \
                 np.zeros(0, dtype=np.int64)
@@ -384,7 +477,7 @@ class _SheetReader:
                 self._row_warnings(r, field_values)
             else:
                 self._no_name(r)
-        return self._staff_rows(np.flatnonzero(used), name_texts, name_codes, unit_of, field_values)
+        return self._sheet_rows(np.flatnonzero(used), name_texts, name_codes, unit_of, field_values)
 
     def _no_name(self, r: int) -> None:
         texts = [self.text(r, f) for f in self.cols if f != "unit"] + \
@@ -397,15 +490,19 @@ class _SheetReader:
 
     def _field_values(self) -> dict[str, tuple[list, np.ndarray]]:
         """Each field's distinct values, judged: the work every row used to repeat."""
+        values: dict[str, tuple[list, np.ndarray]] = {}
+        for field_name in ("department", "category", "duties"):
+            if (texts := self._texts(field_name)) is not None:
+                values[field_name] = texts
+        if (staff := self._texts("staff_type")) is not None:
+            values["staff_type"] = ([_staff_type(text) for text in staff[0]], staff[1])
         judges = {
-            "department": lambda cell: tidy(_raw_value(cell.value)),
-            "staff_type": lambda cell: _staff_type(tidy(_raw_value(cell.value))),
             "id_number": lambda cell: _id_number(cell.value),
             "post_start": lambda cell: parse_cell(cell.value, cell.number_format),
-            "category": lambda cell: tidy(_raw_value(cell.value)),
-            "duties": lambda cell: tidy(_raw_value(cell.value)),
         }
-        values = {f: judged for f, judge in judges.items() if (judged := self._per_distinct(f, judge)) is not None}
+        for field_name, judge in judges.items():
+            if (judged := self._per_distinct(field_name, judge)) is not None:
+                values[field_name] = judged
         for field_name in ("post", "custody"):
             columns = ([self.cols[field_name]] if field_name in self.cols else []) + self.extra.get(field_name, [])
             for n, c in enumerate(col for col in columns if col < self.width):
@@ -483,17 +580,16 @@ class _SheetReader:
             self.warn("POST-MISSING", "此行没有填写岗位，无法检查其职责",
                       "row gives no post, so its duties cannot be checked", excel_row, "post")
 
-    def _staff_rows(self, used: np.ndarray, name_texts: list[str], name_codes: np.ndarray,
-                    unit_of: np.ndarray, values: dict[str, tuple[list, np.ndarray]]) -> list[StaffRow]:
+    def _sheet_rows(self, used: np.ndarray, name_texts: list[str], name_codes: np.ndarray,
+                    unit_of: np.ndarray, values: dict[str, tuple[list, np.ndarray]]) -> SheetRows:
         count = len(used)
 
-        def column(field_name: str, default) -> list:
+        def column(field_name: str, default, part=None) -> list:
+            """Each used row's judged value of a field (or part of it), or default without the column."""
             if field_name not in values:
                 return [default] * count
             judged, codes = values[field_name]
-            lookup = np.empty(len(judged), dtype=object)
-            lookup[:] = judged
-            return lookup[codes[used]].tolist()
+            return _lookup(judged if part is None else [part(v) for v in judged], codes[used])
 
         def joined(prefix: str, join) -> list:
             series = [column(k, None) for k in values if k.startswith(prefix + ":")]
@@ -501,29 +597,26 @@ class _SheetReader:
                 return [()] * count
             return series[0] if len(series) == 1 else [join(parts) for parts in zip(*series)]
 
-        names = np.asarray(name_texts, dtype=object)[name_codes[used]].tolist()
-        name_keys = {name: name.replace(" ", "") for name in set(names)}     # compact() of a tidy text
-        staff = column("staff_type", ("", None))
-        ids = column("id_number", None)
-        dates = column("post_start", _NO_DATE)
-        posts = joined("post", lambda parts: tuple(item for part in parts for item in part))
-        custody = joined("custody", lambda parts: tuple(item for part in parts for item in part))
+        def concatenated(parts: tuple[Items, ...]) -> Items:
+            return tuple(item for part in parts for item in part)
+
+        # compact() of a tidy text is the text without its spaces
+        codes = name_codes[used]
+        names, name_keys = _lookup(name_texts, codes), _lookup([name.replace(" ", "") for name in name_texts], codes)
+        units = unit_of[used].tolist()
+        unit_keys = {unit: compact(unit) for unit in dict.fromkeys(units)}
         duties_parts = [column("duties", "")] + [column(k, "") for k in values if k.startswith("duties:")]
         duties = duties_parts[0] if len(duties_parts) == 1 else \
             ["；".join(filter(None, parts)) for parts in zip(*duties_parts)]
-        departments, categories = column("department", ""), column("category", "")
         excel_rows = np.asarray(self.sheet.row_numbers[self.data_start:self.data_start + len(unit_of)],
                                 dtype=np.int64)[used].tolist()
-        units = unit_of[used].tolist()
-        unit_keys = {unit: compact(unit) for unit in set(units)}
-        return [StaffRow(self.file, self.sheet.name, excel_rows[k], names[k], units[k], departments[k],
-                         ids[k][0] if ids[k] else None, staff[k][0], staff[k][1], posts[k], custody[k],
-                         duties[k], categories[k], dates[k].value, dates[k].raw, self.letters,
-                         name_keys[names[k]], unit_keys[units[k]])
-                for k in range(count)]
-
-
-_NO_DATE = ParsedDate(None, "")
+        return SheetRows(
+            self.file, self.sheet.name, self.letters, excel_rows, names, name_keys, units,
+            [unit_keys[unit] for unit in units], column("department", ""),
+            column("id_number", None, lambda judged: judged and judged[0]),
+            column("staff_type", "", itemgetter(0)), column("staff_type", None, itemgetter(1)),
+            joined("post", concatenated), joined("custody", concatenated), duties, column("category", ""),
+            column("post_start", None, attrgetter("value")), column("post_start", "", attrgetter("raw")))
 
 
 def _staff_type(text: str) -> tuple[str, bool | None]:
@@ -541,11 +634,10 @@ def _id_number(value: object) -> tuple[str, bool, bool] | None:
 
 def read_file(path: Path, display: str, warnings: list[DataWarning],
               sheets_read: list[tuple[str, str | None, int]],
-              grids_read: list[SourceGrid] | None = None) -> list[StaffRow]:
+              grids_read: list[SourceGrid] | None = None) -> list[SheetRows]:
     sheets = read_grid(path, display)
-    rows: list[StaffRow] = []
+    found_rows: list[SheetRows] = []
     problems: list[SodcheckError] = []
-    used = 0
     for sheet in sheets:
         if _is_empty(sheet):
             continue
@@ -570,9 +662,7 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
         unit = reporting_unit(sheet, first) if "unit" not in found else None
         default_unit = unit or sheet.name or Path(display).stem
         extra = extra_columns(sheet, header, display)
-        reader = _SheetReader(sheet, display, found, data_start, default_unit, warnings, extra)
-        sheet_rows = reader.rows()
-        used += 1
+        sheet_rows = _SheetReader(sheet, display, found, data_start, default_unit, warnings, extra).rows()
         sheets_read.append((display, sheet.name, sheet.row_numbers[first]))
         if grids_read is not None:
             columns = {f: column_letter(c) for f, c in found.items()}
@@ -580,11 +670,11 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
                 display, sheet.name, sheet.row_numbers[first],
                 sheet.row_numbers[data_start] if data_start < len(sheet.row_numbers) else 10**9,
                 tuple(sorted(columns.items())), tuple(sheet.row_numbers), sheet.rows, tuple(sheet.merged)))
-        if not sheet_rows:
+        if not len(sheet_rows):
             warnings.append(data_warning("SHEET-NO-PEOPLE", "表头下没有人员数据", "no people below the header",
                                          display, sheet.name, sheet.row_numbers[first]))
-        rows.extend(sheet_rows)
-    if not used:
+        found_rows.append(sheet_rows)
+    if not found_rows:
         if problems:
             raise problems[0]
         raise SodcheckError(Text("文件中没有可识别的人员分工表（需要含“姓名”和“岗位”列的表头）",
@@ -593,70 +683,130 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
     for problem in problems:
         warnings.append(data_warning("SHEET-SKIPPED", problem.text.zh, problem.text.en, problem.file,
                                      problem.sheet, problem.row))
-    return rows
+    return found_rows
 
 
 # ----------------------------------------------------------------------------- people
 
-def _display_name(name: str) -> str:
-    return compact(name) if not name.isascii() else tidy(name)
+class PostingTable(Sequence[Posting]):
+    """The postings of a load, held column by column: per posting its text, source and column
+    letter; per row the person and what the row says once (unit, start date, staff type, ...); and
+    where each row's postings begin. A million-row sheet gives two million postings: held so they
+    cost a few bytes each, every Posting is built when it is read."""
+
+    def __init__(self, sheets: list[SheetRows], person_keys: list[str], bounds: np.ndarray,
+                 texts: list[str], sources: list[str], columns: list[str | None]):
+        self.sheets = sheets
+        self.person_keys = person_keys      # per row, over all sheets in order
+        self.bounds = bounds                # per row: the index of its first posting; then the total
+        self.texts, self.sources, self.columns = texts, sources, columns
+        self._sheet_starts = np.cumsum([0] + [len(sheet) for sheet in sheets])
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, index: int) -> Posting: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Posting]: ...
+
+    def __getitem__(self, index: int | slice) -> Posting | list[Posting]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        r = int(np.searchsorted(self.bounds, index, side="right")) - 1
+        s = int(np.searchsorted(self._sheet_starts, r, side="right")) - 1
+        return self._posting(index, r, self.sheets[s], r - int(self._sheet_starts[s]))
+
+    def _posting(self, index: int, r: int, sheet: SheetRows, k: int) -> Posting:
+        return _frozen(Posting, POSTING_FIELDS, (
+            self.person_keys[r], sheet.units[k], self.texts[index], self.sources[index], sheet.starts[k],
+            sheet.start_raws[k], sheet.established[k], sheet.staff_types[k], sheet.departments[k], sheet.file,
+            sheet.sheet, sheet.rows[k], self.columns[index], sheet.columns.get("post_start"),
+            sheet.columns.get("staff_type")))
+
+    def __iter__(self) -> Iterator[Posting]:
+        bounds = self.bounds
+        r = 0
+        for sheet in self.sheets:
+            for k in range(len(sheet)):
+                for index in range(int(bounds[r]), int(bounds[r + 1])):
+                    yield self._posting(index, r, sheet, k)
+                r += 1
 
 
-def build_people(rows: list[StaffRow], warnings: list[DataWarning]) -> tuple[list[Person], list[Posting]]:
+def build_people(sheets: list[SheetRows], warnings: list[DataWarning]) -> tuple[list[Person], PostingTable]:
     """The same id is the same person everywhere; without an id, the same name in the same unit.
     A row without an id joins the one id-holder of that name in that unit, if there is exactly one."""
-    names_by_id: dict[str, StaffRow] = {}
+    first_by_id: dict[str, tuple[SheetRows, int]] = {}
     ids_by_name_unit: dict[tuple[str, str], set[str]] = {}
-    for row in rows:
-        if not row.id_number:
-            continue
-        first = names_by_id.setdefault(row.id_number, row)
-        if first.name_key != row.name_key:
-            warnings.append(data_warning(
-                "ID-NAME-CONFLICT",
-                f"身份证号 {short_id(row.id_number)} 在 {first.file} 第 {first.row} 行"
-                f"属于“{first.name}”，这里却是“{row.name}”；按同一人处理",
-                f"id number {short_id(row.id_number)} belongs to {first.name} "
-                f"at {first.file} row {first.row}, but to {row.name} here; treated as one person",
-                row.file, row.sheet, row.row, row.columns.get("id_number")))
-        ids_by_name_unit.setdefault((row.unit_key, row.name_key), set()).add(row.id_number)
+    for sheet in sheets:
+        for k, id_number in enumerate(sheet.ids):
+            if not id_number:
+                continue
+            first, j = first_by_id.setdefault(id_number, (sheet, k))
+            if first.name_keys[j] != sheet.name_keys[k]:
+                warnings.append(data_warning(
+                    "ID-NAME-CONFLICT",
+                    f"身份证号 {short_id(id_number)} 在 {first.file} 第 {first.rows[j]} 行"
+                    f"属于“{first.names[j]}”，这里却是“{sheet.names[k]}”；按同一人处理",
+                    f"id number {short_id(id_number)} belongs to {first.names[j]} "
+                    f"at {first.file} row {first.rows[j]}, but to {sheet.names[k]} here; treated as one person",
+                    sheet.file, sheet.sheet, sheet.rows[k], sheet.columns.get("id_number")))
+            ids_by_name_unit.setdefault((sheet.unit_keys[k], sheet.name_keys[k]), set()).add(id_number)
 
     people: dict[str, Person] = {}
-    postings: list[Posting] = []
-    add = postings.append
-    units: dict[str, str] = {}      # rows' units are tidy already; tidy() once per distinct unit
-    for row in rows:
-        if row.id_number:
-            key = "id:" + row.id_number
-        else:
-            ids = ids_by_name_unit.get((row.unit_key, row.name_key))
-            key = "id:" + next(iter(ids)) if ids is not None and len(ids) == 1 else \
-                f"nu:{row.unit_key}|{row.name_key}"
-        unit = units.get(row.unit)
-        if unit is None:
-            unit = units[row.unit] = tidy(row.unit)
-        if key not in people:
-            source = names_by_id.get(key[3:], row) if key.startswith("id:") else row
-            people[key] = _frozen(Person, PERSON_FIELDS, (
-                key, _display_name(source.name), tidy(source.unit), key[3:] if key.startswith("id:") else None))
-        columns = row.columns
-        items: list[tuple[str, str, str | None]] = []
-        items += [(post, "post", letter) for post, letter in row.posts]
-        items += [(item, "custody", letter) for item, letter in row.custody]
-        if row.category:
-            items.append((row.category, "category", columns.get("category")))
-        if row.duties_text:
-            items.append((row.duties_text, "duties", columns.get("duties")))
-        if not (row.posts or row.custody or row.category):
-            items.append(("", "post", columns.get("post")))
-        # Posting's fields in declaration order: what is the same for every item of the row, around it.
-        shared = (row.start, row.start_raw, row.established, row.staff_type, row.department, row.file,
-                  row.sheet, row.row)
-        start_column, staff_column = columns.get("post_start"), columns.get("staff_type")
-        for text, kind, column in items:
-            add(_frozen(Posting, POSTING_FIELDS,
-                        (key, unit, text, kind, *shared, column, start_column, staff_column)))
-    return list(people.values()), postings
+    person_keys: list[str] = []
+    bounds = array("q", [0])
+    texts: list[str] = []
+    sources: list[str] = []
+    columns: list[str | None] = []
+    for sheet in sheets:
+        letters = sheet.columns
+        post_column, category_column, duties_column = letters.get("post"), letters.get("category"), \
+            letters.get("duties")
+        for k, (id_number, unit_key, name_key, posts, custody, category, duties) in enumerate(zip(
+                sheet.ids, sheet.unit_keys, sheet.name_keys, sheet.posts, sheet.custody, sheet.categories,
+                sheet.duties)):
+            if id_number:
+                key = "id:" + id_number
+            else:
+                ids = ids_by_name_unit.get((unit_key, name_key)) if ids_by_name_unit else None
+                key = "id:" + next(iter(ids)) if ids is not None and len(ids) == 1 else f"nu:{unit_key}|{name_key}"
+            if key not in people:
+                source, j = first_by_id[key[3:]] if key.startswith("id:") else (sheet, k)
+                name = source.names[j]
+                people[key] = _frozen(Person, PERSON_FIELDS, (
+                    key, name if name.isascii() else source.name_keys[j], source.units[j],
+                    key[3:] if key.startswith("id:") else None))
+            person_keys.append(key)
+            for text, letter in posts:
+                texts.append(text)
+                sources.append("post")
+                columns.append(letter)
+            for text, letter in custody:
+                texts.append(text)
+                sources.append("custody")
+                columns.append(letter)
+            if category:
+                texts.append(category)
+                sources.append("category")
+                columns.append(category_column)
+            if duties:
+                texts.append(duties)
+                sources.append("duties")
+                columns.append(duties_column)
+            if not (posts or custody or category):
+                texts.append("")
+                sources.append("post")
+                columns.append(post_column)
+            bounds.append(len(texts))
+    return list(people.values()), PostingTable(sheets, person_keys, np.frombuffer(bounds, dtype=np.int64),
+                                               texts, sources, columns)
 
 
 def expand_paths(paths: list[str], suffixes: tuple[str, ...]) -> list[tuple[Path, str]]:
@@ -677,16 +827,34 @@ def expand_paths(paths: list[str], suffixes: tuple[str, ...]) -> list[tuple[Path
     return found
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Loading makes millions of small objects and no reference cycles; the cyclic collector would
+    walk them again and again while they are made (a third of the time of a million-row sheet)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_staffing(paths: list[str]) -> StaffingData:
+    with _no_cycle_collection():
+        return _load_staffing(paths)
+
+
+def _load_staffing(paths: list[str]) -> StaffingData:
     data = StaffingData()
-    rows: list[StaffRow] = []
+    sheets: list[SheetRows] = []
     for path, display in expand_paths(paths, (".xlsx", ".xlsm", ".xls", ".csv")):
         data.files.append(display)
-        rows.extend(read_file(path, display, data.warnings, data.sheets, data.source_sheets))
-    data.people, data.postings = build_people(rows, data.warnings)
-    units: dict[str, str] = {}
-    for row in rows:
-        if row.unit_key not in units:
-            units[row.unit_key] = tidy(row.unit)
+        sheets.extend(read_file(path, display, data.warnings, data.sheets, data.source_sheets))
+    data.people, data.postings = build_people(sheets, data.warnings)
+    units: dict[str, str] = {}      # the unit as the first row of each compact() key gives it
+    for sheet in sheets:
+        for key, unit in dict(zip(reversed(sheet.unit_keys), reversed(sheet.units))).items():
+            units.setdefault(key, unit)
     data.units = sorted(units.values())
     return data
