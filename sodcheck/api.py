@@ -405,10 +405,11 @@ class _Stager:
         self.folder = tempfile.TemporaryDirectory(prefix="sodcheck-api-", ignore_cleanup_errors=True)
         self.staged: dict[str, _Staged] = {}
 
-    def _path(self, label: str) -> Path:
-        """A file named after the DataFrame: a sheet without a unit column is its file's unit."""
-        folder = Path(self.folder.name) / str(len(self.staged))
-        folder.mkdir()
+    def _path(self, label: str, group: str | None = None) -> Path:
+        """A file named after the DataFrame: a sheet without a unit column is its file's unit.
+        Files of one group share a folder (the permission tables of one system are one system)."""
+        folder = Path(self.folder.name) / (group or str(len(self.staged)))
+        folder.mkdir(exist_ok=True)
         return folder / f"{label}.csv"
 
     def staff(self, frame: pd.DataFrame, label: str) -> str:
@@ -450,13 +451,13 @@ class _Stager:
         return str(path)
 
     def table(self, frame: pd.DataFrame, label: str, lookup: dict[str, str], results: set[str],
-              required: Sequence[str] = ()) -> str:
+              required: Sequence[str] = (), group: str | None = None) -> str:
         found = _fields(frame, label, lookup, results)
         _require(found, required, label)
         header = list(found)
         columns = [frame[found[f]].map(_cell).tolist() for f in header]
         records = [list(values) for values in zip(*columns)] if columns else []
-        path = self._path(label)
+        path = self._path(label, group)
         self.staged[str(path)] = _write_csv(path, header, records, _origin(frame, label), label,
                                             [found[f] for f in header])
         return str(path)
@@ -489,7 +490,7 @@ def _permission_frame(stager: _Stager, frame: pd.DataFrame, label: str, table: s
     if table in ("accounts", "permissions"):
         details = [found[f] for f in found if f not in ("account", "permission")]
         frame = frame[frame[details].notna().any(axis=1)]       # accounts that only a role table named
-    return stager.table(frame, label, PERMISSION_LOOKUP, PERMISSION_RESULTS)
+    return stager.table(frame, label, PERMISSION_LOOKUP, PERMISSION_RESULTS, group="perms")
 
 
 def _stage(value: Any, kind: str, stager: _Stager) -> list[str]:

@@ -13,7 +13,7 @@ import graphlib
 import heapq
 import re
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
@@ -692,44 +692,126 @@ def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
                     Grouped(d_acc, d_perm, arrow.ints(direct["file"]), arrow.ints(direct["row"]), len(codes)))
 
 
+@dataclass
+class System:
+    """One business system of a run: its exports' role graph and accounts. name is None when the
+    run has one unnamed system (its findings then carry no system, as before systems existed)."""
+
+    name: str | None
+    graph: GrantGraph
+    accounts: Accounts
+    keep: np.ndarray                  # per account: judged (active, or disabled ones asked for)
+
+
 def _account_evidence(graph: GrantGraph, accounts: Accounts, acc: int, duty: str) -> list[Evidence]:
     return graph.evidence_for((f"account:{accounts.codes[acc]}",),
                               accounts.starts.get(acc, graph.roles_leading_to(duty)),
                               accounts.direct.get(acc), duty)
 
 
-class AccountSubjects(Sequence):
-    """Subjects made when a finding asks for one: 100k accounts need not become 100k objects."""
+def account_origin(graph: GrantGraph, accounts: Accounts, acc: int) -> list[Evidence]:
+    """Where an account is defined: its account-list row, else its first account-role row."""
+    file, row = accounts.columns["file"][acc], accounts.columns["row"][acc]
+    if file is not None:
+        return [Evidence(graph.data.files[int(file)], row=int(row))]
+    starts = accounts.starts.get(acc)
+    return [Evidence(graph.data.files[starts[0][1]], row=starts[0][2])] if starts and starts[0][1] >= 0 else []
 
-    def __init__(self, accounts: Accounts, rows: np.ndarray):
-        self.accounts, self.rows = accounts, rows
+
+# A person met through the same id number in the account lists of several systems (no staffing
+# input to link to): the accounts, as (system position, account position).
+IdPerson = list[tuple[int, int]]
+
+
+class AccountSubjects(Sequence):
+    """Subjects made when a finding asks for one: 100k accounts need not become 100k objects.
+    Rows are (system position, account position); a person's row comes after every account row."""
+
+    def __init__(self, systems: list[System], rows: list[np.ndarray], people: list[IdPerson]):
+        self.systems, self.rows, self.people = systems, rows, people
+        self.offsets = np.cumsum([0] + [len(r) for r in rows])
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return int(self.offsets[-1]) + len(self.people)
+
+    def locate(self, index: int) -> tuple[int, int]:
+        """(system position, account position) of an account row."""
+        part = int(np.searchsorted(self.offsets, index, side="right")) - 1
+        return part, int(self.rows[part][index - self.offsets[part]])
 
     def __getitem__(self, index):
-        acc = int(self.rows[index])
-        columns = self.accounts.columns
-        return Subject("account", self.accounts.codes[acc], columns["unit"][acc], columns["id_number"][acc])
+        if index >= self.offsets[-1]:
+            return _person_subject(self.systems, self.people[index - int(self.offsets[-1])])
+        part, acc = self.locate(index)
+        system = self.systems[part]
+        columns = system.accounts.columns
+        return Subject("account", system.accounts.codes[acc], columns["unit"][acc], columns["id_number"][acc],
+                       system.name)
 
 
-def account_table(graph: GrantGraph, accounts: Accounts, keep: np.ndarray, *, linking: bool,
-                  origin: Callable[[int], list[Evidence]]) -> AccountTable:
-    """The accounts where keep is set; origin(acc) says where account acc is defined."""
-    rows = np.flatnonzero(keep)
-    subjects = AccountSubjects(accounts, rows)
-    return AccountTable("account", subjects, graph.columns, accounts.bits[rows],
-                        lambda index, duty: _account_evidence(graph, accounts, int(rows[index]), duty),
-                        packed=True, active=accounts.active[rows], linking=linking,
-                        origin=lambda index: origin(int(rows[index])))
+def _person_subject(systems: list[System], person: IdPerson) -> Subject:
+    """The person behind accounts of several systems: the first name and unit their account lists
+    give, and the id number they share."""
+    def first(column: str) -> str | None:
+        return next((value for part, acc in person if (value := systems[part].accounts.columns[column][acc])), None)
+
+    id_number = (first("id_number") or "").strip().upper()
+    return Subject("person", first("name") or id_number, first("unit"), id_number)
 
 
-def role_table(graph: GrantGraph) -> HolderTable:
+def account_table(systems: list[System], people: list[IdPerson], *, linking: bool,
+                  judged: list[np.ndarray]) -> AccountTable:
+    """The accounts judged one by one (judged[i]: per account of system i) across systems, then
+    the people met through an id number shared by several systems, each holding the union of their
+    accounts' duties, with the grant paths of each account."""
+    rows = [np.flatnonzero(keep) for keep in judged]
+    subjects = AccountSubjects(systems, rows, people)
+    held = [s.accounts.bits[r] for s, r in zip(systems, rows)]
+    active = [s.accounts.active[r] for s, r in zip(systems, rows)]
+    width = systems[0].accounts.bits.shape[1]
+    for person in people:
+        held.append(np.bitwise_or.reduce([systems[p].accounts.bits[a] for p, a in person], axis=0)[None, :])
+        active.append(np.array([any(systems[p].accounts.active[a] for p, a in person)]))
+    bits = np.concatenate(held) if held else np.zeros((0, width), dtype=np.uint8)
+
+    def members(index: int) -> IdPerson:
+        if index >= subjects.offsets[-1]:
+            return people[index - int(subjects.offsets[-1])]
+        return [subjects.locate(index)]
+
+    def evidence(index: int, duty: str) -> list[Evidence]:
+        return [e for part, acc in members(index)
+                for e in _account_evidence(systems[part].graph, systems[part].accounts, acc, duty)]
+
+    def origin(index: int) -> list[Evidence]:
+        return [e for part, acc in members(index)
+                for e in account_origin(systems[part].graph, systems[part].accounts, acc)]
+
+    return AccountTable("account", subjects, systems[0].graph.columns, bits, evidence, packed=True,
+                        active=np.concatenate(active) if active else np.zeros(0, dtype=bool),
+                        linking=linking, origin=origin)
+
+
+def role_table(graph: GrantGraph, system: str | None = None) -> HolderTable:
     roles = [i for i, r in enumerate(graph.roles) if r in graph.defined]
-    subjects = [Subject("role", graph.roles[i]) for i in roles]
+    subjects = [Subject("role", graph.roles[i], system=system) for i in roles]
     return HolderTable("role", subjects, graph.columns, graph.role_closure[roles],
                        lambda index, duty: graph.evidence_for((), [(roles[index], -1, 0)], [], duty),
                        packed=True)
+
+
+def concat_tables(tables: list[HolderTable]) -> HolderTable:
+    """Holder tables of one kind and one set of columns (the roles of several systems) as one."""
+    if len(tables) == 1:
+        return tables[0]
+    offsets = np.cumsum([0] + [len(t.subjects) for t in tables])
+
+    def evidence(index: int, duty: str) -> list[Evidence]:
+        part = int(np.searchsorted(offsets, index, side="right")) - 1
+        return tables[part].evidence(index - int(offsets[part]), duty)
+
+    return HolderTable(tables[0].kind, [s for t in tables for s in t.subjects], tables[0].columns,
+                       np.concatenate([t.held for t in tables]), evidence, packed=tables[0].packed)
 
 
 def account_duties(graph: GrantGraph, accounts: Accounts, acc: int) -> dict[str, list[Evidence]]:

@@ -1,14 +1,17 @@
-"""Linking system accounts to the people of the staffing input.
+"""Linking system accounts to people.
 
-In this order: by id number; else by name and unit; else by name, when that name belongs to one
-person only. An ambiguous match is a warning, never a guess. A person whose id is known and
-differs from the account's is never matched by name: same name, different person.
+To the people of the staffing input, in this order: by id number; else by name and unit; else by
+name, when that name belongs to one person only. An ambiguous match is a warning, never a guess.
+A person whose id is known and differs from the account's is never matched by name: same name,
+different person.
+
+Without a staffing input, accounts of different systems meet only through a shared id number.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .grants import Accounts
+from .grants import Accounts, IdPerson, System
 from .loaders.staffing import StaffingData
 from .model import DataWarning, Text
 from .text import compact
@@ -70,3 +73,16 @@ def _ambiguous(accounts: Accounts, acc: int, code: str, name: str, how: str, cou
              "未关联；请在导出中补充身份证号",
              f"account {code} ({name}) matches {count} people by {how}; not linked. "
              "Add id numbers to the export")))
+
+
+def people_by_id_number(systems: list[System]) -> list[IdPerson]:
+    """Without a staffing input, the accounts of different systems that carry one id number are one
+    person: that person, not each account, is judged, on the union of the accounts' duties. Accounts
+    of one system are never joined this way (two logins of one system are the export's business)."""
+    by_id: dict[str, IdPerson] = {}
+    for part, system in enumerate(systems):
+        ids = system.accounts.columns["id_number"]
+        for acc in np.flatnonzero(system.keep).tolist():
+            if key := (ids[acc] or "").strip().upper():
+                by_id.setdefault(key, []).append((part, acc))
+    return [members for _, members in sorted(by_id.items()) if len({part for part, _ in members}) > 1]

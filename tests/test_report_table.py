@@ -216,11 +216,13 @@ def test_what_if_change_is_shown(export):
 def test_batch_summary_by_folder_and_by_unit(tmp_path, export):
     folder, rules = export
     second = tmp_path / "second"
+    # A second system: its roles are its own, so it defines them too.
     write_csv(second / "account_roles.csv", [["account", "role"], ["k9", "CLERK"], ["k9", "BOSS"]])
+    write_csv(second / "role_permissions.csv", [["role", "permission"], ["CLERK", "ZF_LR"], ["BOSS", "ZF_SP"]])
     _, out = table("--perms", str(folder), "--perms", str(second), "--rules", str(rules))
     folders = {r["Folder"]: r for r in parse_table(out, "By input folder")}
     assert set(folders) == {str(folder), str(second)}
-    assert folders[str(second)]["Files"] == "1" and int(folders[str(second)]["Violations"]) >= 1
+    assert folders[str(second)]["Files"] == "2" and int(folders[str(second)]["Violations"]) >= 1
     many = [[f"人员{i}", f"单位{i:02d}", "在编", "会计、出纳", "2018.01"] for i in range(23)]
     _, out = table("--staff", str(staff(tmp_path, many, name="many.xlsx")))
     units = parse_table(out, "By unit")
