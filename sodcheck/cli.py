@@ -127,8 +127,10 @@ class SodcheckGroup(click.Group):
 INPUT_OPTIONS = [
     click.option("--staff", "staff", multiple=True, metavar="PATH",
                  help="Annex 2 staffing sheet (xlsx, xls, csv) or a folder of them. Repeatable."),
-    click.option("--perms", "perms", multiple=True, metavar="PATH",
-                 help="Permission export (csv, xlsx, parquet) or a folder of them. Repeatable."),
+    click.option("--perms", "perms", multiple=True, metavar="[SYSTEM=]PATH",
+                 help="Permission export (csv, xlsx, parquet) or a folder of them, of the business system "
+                      "SYSTEM (default: the folder's name). Repeatable; accounts of different systems are "
+                      "different accounts."),
     click.option("--roles", "roles", multiple=True, metavar="PATH",
                  help="Role configuration (YAML or JSON) or a folder of them. Repeatable."),
     click.option("--ops", "ops", multiple=True, metavar="PATH",
