@@ -1,16 +1,22 @@
 """Staffing loader against pandas on the same files: a CSV of N rows and an Annex 2 workbook.
 
-    .venv/bin/python benchmarks/staffing.py --csv-rows 1000000 --xlsx-rows 20000
+    .venv/bin/python benchmarks/staffing.py --csv-rows 1000000 --xlsx-rows 20000 --repeat 5
 
 Each step runs as its own process (wall time and peak RSS from outside, as benchmarks/run.py
-does): pandas.read_csv / pandas.read_excel of the file, and sodcheck's load_staffing of it.
+does): pandas.read_csv / pandas.read_excel of the file, sodcheck's load_staffing of it, and
+load_staffing followed by building every Posting (what the rules then read). The steps of a file
+run in turns, round after round, so that load from other work on the machine hits all of them
+alike; the table gives the median of the rounds and the ratio to pandas.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import os
+import platform
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,7 +33,10 @@ STEPS = {
     "pandas.read_excel": "import pandas, sys; pandas.read_excel(sys.argv[1], dtype=str, header=None)",
     "sodcheck load_staffing": "import sys; from sodcheck.loaders.staffing import load_staffing; "
                               "load_staffing([sys.argv[1]])",
+    "load_staffing + every Posting": "import sys; from sodcheck.loaders.staffing import load_staffing; "
+                                     "data = load_staffing([sys.argv[1]]); sum(1 for _ in data.postings)",
 }
+SODCHECK_STEPS = ("sodcheck load_staffing", "load_staffing + every Posting")
 
 
 def rows(count: int, seed: int = 1):
@@ -65,16 +74,35 @@ def measure(code: str, path: Path) -> tuple[float, float]:
     return wall, peak
 
 
-def best_of(code: str, path: Path, repeat: int) -> tuple[float, float]:
-    # ru_maxrss of children is the largest so far: run each step in a fresh interpreter per figure.
-    walls, peaks = [], []
-    for _ in range(repeat):
-        result = subprocess.run([sys.executable, __file__, "--one", code, str(path)], check=True,
-                                capture_output=True, text=True)
-        wall, peak = map(float, result.stdout.split())
-        walls.append(wall)
-        peaks.append(peak)
-    return sorted(walls)[len(walls) // 2], max(peaks)
+def one_run(code: str, path: Path) -> tuple[float, float]:
+    # ru_maxrss of children is the largest so far: each figure comes from a fresh interpreter.
+    result = subprocess.run([sys.executable, __file__, "--one", code, str(path)], check=True,
+                            capture_output=True, text=True)
+    wall, peak = map(float, result.stdout.split())
+    return wall, peak
+
+
+def interleaved(steps: list[str], path: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    """(median wall s, median peak MB) of each step, the steps run in turns, repeat rounds."""
+    walls: dict[str, list[float]] = {step: [] for step in steps}
+    peaks: dict[str, list[float]] = {step: [] for step in steps}
+    for round_number in range(repeat):
+        # Every other round the other way round, so that neither side always follows the other.
+        for step in steps if round_number % 2 == 0 else steps[::-1]:
+            wall, peak = one_run(STEPS[step], path)
+            walls[step].append(wall)
+            peaks[step].append(peak)
+    return {step: (statistics.median(walls[step]), statistics.median(peaks[step])) for step in steps}
+
+
+def machine() -> str:
+    import pyarrow
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.platform()}; Python {platform.python_version()}, "
+            f"pyarrow {pyarrow.__version__}; commit {commit}; load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -92,13 +120,21 @@ def main() -> None:
         csv_path, xlsx_path = Path(folder) / "annex2.csv", Path(folder) / "annex2.xlsx"
         write_csv(csv_path, args.csv_rows)
         write_xlsx(xlsx_path, args.xlsx_rows)
-        print("| file | rows | step | wall s | peak MB |")
-        print("|---|---:|---|---:|---:|")
+        print(machine())
+        print(f"median of {args.repeat} interleaved runs each")
+        print()
+        print("| file | rows | step | wall s | peak MB | ÷ pandas wall | ÷ pandas peak |")
+        print("|---|---:|---|---:|---:|---:|---:|")
         for path, count, reference in ((csv_path, args.csv_rows, "pandas.read_csv"),
                                        (xlsx_path, args.xlsx_rows, "pandas.read_excel")):
-            for step in (reference, "sodcheck load_staffing"):
-                wall, peak = best_of(STEPS[step], path, args.repeat)
-                print(f"| {path.suffix[1:]} | {count:,} | {step} | {wall:.2f} | {peak:.0f} |", flush=True)
+            if not count:
+                continue
+            figures = interleaved([reference, *SODCHECK_STEPS], path, args.repeat)
+            base_wall, base_peak = figures[reference]
+            for step, (wall, peak) in figures.items():
+                print(f"| {path.suffix[1:]} | {count:,} | {step} | {wall:.2f} | {peak:.0f} | "
+                      f"{wall / base_wall:.2f}× | {peak / base_peak:.2f}× |", flush=True)
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
