@@ -111,6 +111,9 @@ class Evidence:
     cells: tuple[str, ...] = field(default=(), compare=False)
     # The unit the row belongs to, so that a finding counts under every unit its rows are in.
     unit: str | None = field(default=None, compare=False)
+    # The sheet's own 序号 of the row, and its 备注 (人员不足暂兼): the officer's words beside the finding.
+    serial: str | None = field(default=None, compare=False)
+    note: str | None = field(default=None, compare=False)
     # A step of a business in an operation log: which business, the step as written, its kind
     # (accept, review, ...), who did it and when (ISO text, local time).
     biz_id: str | None = None
@@ -149,6 +152,10 @@ class Evidence:
             doc["line"] = self.line
         if self.start is not None:
             doc["start"] = self.start.isoformat()
+        if self.serial:
+            doc["serial"] = self.serial
+        if self.note:
+            doc["note"] = self.note
         for key in ("biz_id", "step", "operator", "time"):
             if getattr(self, key) is not None:
                 doc[key] = getattr(self, key)

@@ -32,16 +32,20 @@ def printable(value: str) -> str:
 
 
 def location_text(lang: str, file: str | None = None, sheet: str | None = None, row: int | None = None,
-                  line: int | None = None, column: str | None = None) -> str:
+                  line: int | None = None, column: str | None = None, serial: str | None = None) -> str:
     """How a place in the inputs reads, everywhere: errors, evidence, warnings, CI annotations.
-    zh: ``a.xlsx 工作表“人员分工” 第34行 C列``; en: ``a.xlsx, sheet 人员分工, row 34, column C``."""
+    zh: ``a.xlsx 工作表“人员分工” 第34行（序号28） C列``; en: ``a.xlsx, sheet 人员分工, row 34 (No. 28),
+    column C``. The sheet's own 序号 is what officers and their printed sheet go by."""
     zh = lang == "zh"
     parts = [file] if file else []
     if sheet:
         parts.append(f"工作表“{sheet}”" if zh else f"sheet {sheet}")
     for word, number in (("row", row), ("line", line)):
         if number is not None:
-            parts.append(f"第{number}行" if zh else f"{word} {number}")
+            place = f"第{number}行" if zh else f"{word} {number}"
+            if serial and word == "row":
+                place += f"（序号{serial}）" if zh else f" (No. {serial})"
+            parts.append(place)
     if column:
         parts.append(f"{column}列" if zh else f"column {column}")
     return (" " if zh else ", ").join(parts)

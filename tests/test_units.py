@@ -55,3 +55,14 @@ def test_a_unit_finding_carries_the_rows_it_considered(tmp_path):
     assert [e["row"] for e in units["医疗保险管理中心"]["evidence"]] == [5]
     # 就业管理局 has no holder at all: its own rows are what was looked through.
     assert [e["row"] for e in units["就业管理局"]["evidence"]] == [6]
+
+
+def test_messages_name_the_post_as_written(tmp_path):
+    sheet = write_xlsx(tmp_path / "staff.xlsx", {"人员分工": [
+        HEADER, ["杨帆", "养老保险管理中心", "劳务派遣", "缴费核定", "2020.01", ""],
+        ["赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""]]})
+    out = tmp_path / "out.json"
+    run_cli("check", "--staff", str(sheet), "--as-of", "2021-01-01", "--format", "json", "-o", str(out), "--lang", "zh")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    message = next(v["message"] for v in doc["violations"] if v["rule_id"] == "STAFF-HIGH-RISK")
+    assert "缴费核定（费率核定）" in message

@@ -48,9 +48,21 @@ class Findings:
     warnings: list[DataWarning] = field(default_factory=list)
 
 
-def duty_list(taxonomy: Taxonomy, duties: list[str], lang: str) -> str:
+def duty_list(taxonomy: Taxonomy, duties: list[str], lang: str, evidence: list[Evidence] | None = None) -> str:
+    """The duties by name; with evidence, each by the posts as the sheet writes them and the duty
+    in brackets where they differ (缴费核定（费率核定）), so the officer reads their own words."""
     sep = "、" if lang == "zh" else ", "
-    return sep.join(taxonomy.label(d, lang) for d in duties)
+    return sep.join(_as_written(taxonomy, d, lang, evidence or []) for d in duties)
+
+
+def _as_written(taxonomy: Taxonomy, duty: str, lang: str, evidence: list[Evidence]) -> str:
+    label = taxonomy.label(duty, lang)
+    below = taxonomy.below(duty)
+    posts = list(dict.fromkeys(e.post for e in evidence if e.post and e.permission is None and e.duty in below))
+    if not posts or posts == [label]:
+        return label
+    written = "、".join(posts) if lang == "zh" else ", ".join(posts)
+    return f"{written}（{label}）" if lang == "zh" else f"{written} ({label})"
 
 
 def finding(rule: RuleBase, subject: Subject, detail: Text | None, evidence: list[Evidence],
@@ -74,8 +86,9 @@ def staff_cell(e: Evidence) -> str | None:
     return e.staff_column
 
 
-def held_text(taxonomy: Taxonomy, duties: list[str]) -> Text:
-    return Text("涉及：" + duty_list(taxonomy, duties, "zh"), "duties: " + duty_list(taxonomy, duties, "en"))
+def held_text(taxonomy: Taxonomy, duties: list[str], evidence: list[Evidence] | None = None) -> Text:
+    return Text("涉及：" + duty_list(taxonomy, duties, "zh", evidence),
+                "duties: " + duty_list(taxonomy, duties, "en", evidence))
 
 
 class DutySelection(RuleBase):

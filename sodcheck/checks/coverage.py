@@ -55,8 +55,8 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
             for unit in table.units[index]:
                 wanting.setdefault(unit, []).extend(evidence)
             if table.established[index] is False and rule.check_holders:
-                detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}由非在编人员担任",
-                              f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
+                detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh', evidence)}由非在编人员担任",
+                              f"{duty_list(ctx.taxonomy, held, 'en', evidence)} held by non-established staff")
                 out.violations.append(finding(rule, table.subjects[index], detail, judged(evidence, staff_cell),
                                               held))
     for unit in ctx.units:

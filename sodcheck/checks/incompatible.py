@@ -57,5 +57,5 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         for index in np.flatnonzero(hit).tolist():
             held = table.held_duties(index, dict.fromkeys(rule.duties + (rule.against or [])))
             evidence = [e for d in held for e in table.evidence(index, d)]
-            out.violations.append(finding(rule, table.subjects[index], held_text(ctx.taxonomy, held),
+            out.violations.append(finding(rule, table.subjects[index], held_text(ctx.taxonomy, held, evidence),
                                           evidence, held))

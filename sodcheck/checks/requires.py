@@ -38,14 +38,14 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         evidence = [e for d in held for e in table.evidence(index, d)]
         status = table.established[index]
         if status is False:
-            detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh')}，非在编人员",
-                          f"{duty_list(ctx.taxonomy, held, 'en')} held by non-established staff")
+            detail = Text(f"{duty_list(ctx.taxonomy, held, 'zh', evidence)}，非在编人员",
+                          f"{duty_list(ctx.taxonomy, held, 'en', evidence)} held by non-established staff")
             out.violations.append(finding(rule, table.subjects[index], detail, judged(evidence, staff_cell), held))
         elif status is None:
             first = min(evidence)
             out.warnings.append(DataWarning(
                 "STAFF-TYPE-MISSING", first.file, first.sheet, first.row, first.staff_column,
-                Text(f"{table.subjects[index].name} 担任 {duty_list(ctx.taxonomy, held, 'zh')}，"
+                Text(f"{table.subjects[index].name} 担任 {duty_list(ctx.taxonomy, held, 'zh', evidence)}，"
                      "但人员身份为空或无法识别，无法判断是否在编",
-                     f"{table.subjects[index].name} holds {duty_list(ctx.taxonomy, held, 'en')} "
+                     f"{table.subjects[index].name} holds {duty_list(ctx.taxonomy, held, 'en', evidence)} "
                      "but the staff type is blank or unknown, so 在编 cannot be judged")))

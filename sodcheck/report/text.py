@@ -29,7 +29,7 @@ def subject_id(v: Violation, show_ids: bool) -> str | None:
 
 
 def location(e: Evidence, lang: str) -> str:
-    return location_text(lang, e.file, e.sheet, e.row, e.line)
+    return location_text(lang, e.file, e.sheet, e.row, e.line, serial=e.serial)
 
 
 # A grant path's steps are "kind:code" (JSON keeps them so); a zh report names the kind in Chinese.
@@ -57,7 +57,9 @@ def evidence_line(e: Evidence, report: Report, lang: str) -> str:
         return f"{' → '.join(path_step(s, lang) for s in e.path)} → {duty}{more}"
     what = f"“{e.post}”" if lang == "zh" and e.post else (repr(e.post) if e.post else "")
     where = location(e, lang)
-    return " ".join(p for p in (f"{where}:" if where and what else where, what, f"→ {duty}" if duty else "") if p)
+    note = (f"（备注：{e.note}）" if lang == "zh" else f"(note: {e.note})") if e.note else ""
+    return " ".join(p for p in (f"{where}:" if where and what else where, what, f"→ {duty}" if duty else "", note)
+                    if p)
 
 
 def assessment_rows(report: Report, lang: str) -> list[dict]:
