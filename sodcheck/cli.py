@@ -385,12 +385,19 @@ def template(output, lang) -> None:
               help="Largest upload per check, all files together.")
 @click.option("--rules", "rules", multiple=True, metavar="PATH",
               help="Office rule file (YAML) or folder added to every check. Repeatable.")
-def serve(host, port, token, max_upload_mb, rules) -> None:
+@click.option("--check-timeout", default=120.0, show_default=True, type=click.FloatRange(1, 3600),
+              metavar="SECONDS", help="Stop a check that runs longer (answered 503).")
+@click.option("--check-memory-mb", default=768, show_default=True, type=click.IntRange(200, 65536),
+              help="Stop a check whose process uses more memory (answered 413).")
+@click.option("--concurrent-checks", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Checks run at once, each in its own process; the rest wait their turn.")
+def serve(host, port, token, max_upload_mb, rules, check_timeout, check_memory_mb, concurrent_checks) -> None:
     """Run the upload page: officers check their sheets in a browser; nothing is kept."""
     from .web.app import serve as run_server
 
     run_server(host=host, port=port, token=token or None, max_upload_mb=max_upload_mb,
-               rules=list(rules))
+               rules=list(rules), check_timeout=check_timeout, check_memory_mb=check_memory_mb,
+               concurrent_checks=concurrent_checks)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -460,7 +460,6 @@ function start() {
   const pad = (n) => String(n).padStart(2, "0");
   $("as-of").value = `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
   $("logout").hidden = body.dataset.auth !== "1";
-  $("template-link").hidden = body.dataset.template !== "1";
   $("template-link").addEventListener("click", (e) => {
     e.currentTarget.href = `/api/template?lang=${state.lang}`;
   });
