@@ -43,6 +43,7 @@ sys.path.insert(0, str(HERE))
 
 import compare  # noqa: E402
 import generate  # noqa: E402
+import generate_families  # noqa: E402
 
 DATA_TABLES = ["accounts", "account_roles", "role_permissions", "role_includes", "permissions"]
 
@@ -106,29 +107,51 @@ def measure(cmd: list[str], log_prefix: Path, timeout: float | None, cwd: Path =
                        timed_out=timed_out.is_set(), cmd=cmd)
 
 
-def measure_repeated(cmd, log_prefix, timeout, repeat, ok_codes=(0,), **kw) -> Measurement:
-    runs = []
+def measure_interleaved(commands: dict[str, tuple[list[str], Path, tuple[int, ...]]], timeout, repeat
+                        ) -> dict[str, Measurement]:
+    """Each command once per round, round after round (A B C A B C ...), so that a slow spell of a
+    shared machine falls on every step alike; then each step's median run (its peak the highest).
+    commands: name -> (command, log prefix, exit statuses that count as success)."""
+    runs: dict[str, list[Measurement]] = {name: [] for name in commands}
+    failed: dict[str, Measurement] = {}
     for i in range(repeat):
-        m = measure(cmd, Path(f"{log_prefix}" + (f".{i}" if repeat > 1 else "")), timeout, **kw)
-        runs.append(m)
-        if m["rc"] not in ok_codes or m["timed_out"]:
-            return m
-    walls = [m["wall"] for m in runs]
-    best = dict(runs[walls.index(sorted(walls)[(len(walls) - 1) // 2])])   # median run
-    best["walls"] = walls
-    best["peak_mb"] = max(m["peak_mb"] for m in runs)
-    return Measurement(best)
+        for name, (cmd, log_prefix, ok_codes) in commands.items():
+            if name in failed:
+                continue
+            m = measure(cmd, Path(f"{log_prefix}" + (f".{i}" if repeat > 1 else "")), timeout)
+            runs[name].append(m)
+            if m["rc"] not in ok_codes or m["timed_out"]:
+                failed[name] = m
+    out = {}
+    for name, measured in runs.items():
+        if name in failed:
+            out[name] = failed[name]
+            continue
+        walls = [m["wall"] for m in measured]
+        best = dict(measured[walls.index(sorted(walls)[(len(walls) - 1) // 2])])   # median run
+        best["walls"] = walls
+        best["peak_mb"] = max(m["peak_mb"] for m in measured)
+        out[name] = Measurement(best)
+    return out
 
 
 # --------------------------------------------------------------------------- data
-def dataset_ready(d: Path, scale: str, seed: int, fraction: float, fmt: str) -> bool:
+SHAPES = {"modules": generate, "families": generate_families}
+
+
+def dataset_name(shape: str, scale: str, seed: int, fraction: float) -> str:
+    return ("" if shape == "modules" else f"{shape}-") + f"{scale}-seed{seed}-f{fraction:g}"
+
+
+def dataset_ready(d: Path, scale: str, seed: int, fraction: float, fmt: str, shape: str = "modules") -> bool:
     mf = d / "manifest.json"
     if not mf.exists() or not (d / "rules.yaml").exists():
         return False
     m = json.loads(mf.read_text(encoding="utf-8"))
     ext = "csv" if fmt == "csv" else "parquet"
     return (m.get("scale") == scale and m.get("seed") == seed and abs(m.get("fraction", 1) - fraction) < 1e-9
-            and m.get("format") == fmt and m.get("version") == generate.GENERATOR_VERSION
+            and m.get("format") == fmt and m.get("version") == SHAPES[shape].GENERATOR_VERSION
+            and m.get("generator") == f"benchmarks/{Path(SHAPES[shape].__file__).name}"
             and all((d / f"{t}.{ext}").exists() for t in DATA_TABLES))
 
 
@@ -177,16 +200,18 @@ def fmt_ratio(a, b):
 
 def markdown(results: list[dict], meta: dict) -> str:
     L = []
-    L.append(f"### Permission-export check, {meta['scale']} scale (seed {meta['seed']})")
+    L.append(f"### Permission-export check, {meta['scale']} scale, shape {meta.get('shape', 'modules')} "
+             f"(seed {meta['seed']})")
     L.append("")
     L.append(f"Measured {meta['date']} on {meta['machine']}; Python {meta['python']}, pyarrow {meta['pyarrow']}, "
              f"DuckDB {meta['duckdb']}, sodcheck {meta['sodcheck_rev']}. "
              f"Wall time and peak RSS of each whole process, measured from outside"
-             + (f" (median of {meta['repeat']} runs)" if meta['repeat'] > 1 else "") + "; page cache warm.")
+             + (f" (median of {meta['repeat']} interleaved runs)" if meta['repeat'] > 1 else "") + "; page cache warm.")
     c = results[-1]["manifest"]["rows"]
     L.append(f"Catalogue: {c['roles']:,} roles, {c['permissions']:,} permissions, "
              f"{c['role_permissions']:,} role-permission rows, {c['role_includes']:,} role includes "
-             f"(≤ 4 levels), {c['duties']} user duties, {c['rules']} incompatible rules; ≈2 % of accounts disabled.")
+             f"(≤ 4 levels), {c['duties']} user duties, {c['rules']} incompatible rules; "
+             f"{c['disabled_accounts'] / max(c['accounts'], 1):.0%} of accounts disabled.")
     L.append("")
     L.append("| accounts | account-role rows | input MB | step | wall s | peak MB "
              "| ÷ DuckDB wall | ÷ DuckDB peak | findings |")
@@ -262,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--scale", choices=sorted(generate.SCALES), default="small")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="modules",
+                    help="modules: generate.py (few permissions carry a duty); families: generate_families.py "
+                         "(every permission carries a duty, hundreds of grant paths per finding)")
     ap.add_argument("--data", type=Path, default=HERE / "data",
                     help="data directory: either a prepared dataset (holds rules.yaml and the CSVs; "
                          "then only that one is run) or where generated datasets are kept "
@@ -288,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = [(a.data, None)]
     else:
         fracs = [float(x) for x in a.fractions.split(",") if x.strip()]
-        plan = [(a.data / f"{a.scale}-seed{a.seed}-f{f:g}", f) for f in sorted(fracs)]
+        plan = [(a.data / dataset_name(a.shape, a.scale, a.seed, f), f) for f in sorted(fracs)]
 
     sod = None if a.skip_sodcheck else sodcheck_cmd(a.sodcheck)
     results = []
@@ -297,9 +325,9 @@ def main(argv: list[str] | None = None) -> int:
         tag = d.name
         print(f"\n=== {tag} ===", flush=True)
         gen_m = None
-        if frac is not None and not dataset_ready(d, a.scale, a.seed, frac, a.format):
+        if frac is not None and not dataset_ready(d, a.scale, a.seed, frac, a.format, a.shape):
             print(f"generating {d} ...", flush=True)
-            gen_m = measure([py, str(HERE / "generate.py"), "--scale", a.scale, "--seed", str(a.seed),
+            gen_m = measure([py, SHAPES[a.shape].__file__, "--scale", a.scale, "--seed", str(a.seed),
                              "--out", str(d), "--format", a.format, "--fraction", f"{frac:g}"],
                             logs / f"{tag}.generate", a.timeout)
             if gen_m["rc"] != 0:
@@ -316,15 +344,23 @@ def main(argv: list[str] | None = None) -> int:
         res = {"dataset": str(d), "manifest": manifest, "csv_mb": csv_bytes / 1e6, "steps": steps,
                "generate": gen_m}
 
-        print("  (a) pyarrow read ...", flush=True)
-        steps["pyarrow"] = measure_repeated([py, "-c", PYARROW_READ, str(d)], logs / f"{tag}.pyarrow",
-                                            a.timeout, a.repeat)
-        _say(steps["pyarrow"])
-
-        print("  (b) DuckDB reference ...", flush=True)
         ref_out = a.out / f"{tag}.duckdb.json"
-        steps["duckdb"] = measure_repeated([py, str(HERE / "duckdb_reference.py"), str(d), str(rules), str(ref_out),
-                                            "--threads", str(a.threads)], logs / f"{tag}.duckdb", a.timeout, a.repeat)
+        sod_out = a.out / f"{tag}.sodcheck.json"
+        commands = {"pyarrow": ([py, "-c", PYARROW_READ, str(d)], logs / f"{tag}.pyarrow", (0,)),
+                    "duckdb": ([py, str(HERE / "duckdb_reference.py"), str(d), str(rules), str(ref_out),
+                                "--threads", str(a.threads)], logs / f"{tag}.duckdb", (0,))}
+        if sod is not None:
+            if sod_out.exists():
+                sod_out.unlink()
+            # sodcheck exits 1 when it has findings (--fail-on): that is success if the report was written
+            commands["sodcheck"] = (sod + ["check", "--perms", str(d), "--rules", str(rules), "--format", "json",
+                                           "-o", str(sod_out)], logs / f"{tag}.sodcheck", (0, 1))
+        print(f"  pyarrow read, DuckDB reference{', sodcheck' if sod else ''}: {a.repeat} interleaved round(s) ...",
+              flush=True)
+        steps.update(measure_interleaved(commands, a.timeout, a.repeat))
+        print("  (a) pyarrow read")
+        _say(steps["pyarrow"])
+        print("  (b) DuckDB reference")
         _say(steps["duckdb"])
         if steps["duckdb"]["rc"] == 0:
             ref_doc = json.loads(ref_out.read_text(encoding="utf-8"))
@@ -336,15 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             overall_ok = False
 
         if sod is not None:
-            print(f"  (c) {' '.join(sod)} check ...", flush=True)
-            sod_out = a.out / f"{tag}.sodcheck.json"
-            if sod_out.exists():
-                sod_out.unlink()
-            steps["sodcheck"] = measure_repeated(
-                sod + ["check", "--perms", str(d), "--rules", str(rules), "--format", "json", "-o", str(sod_out)],
-                logs / f"{tag}.sodcheck", a.timeout, a.repeat, ok_codes=(0, 1))
+            print(f"  (c) {' '.join(sod)} check")
             m = steps["sodcheck"]
-            # sodcheck exits 1 when it has findings (--fail-on): that is success if the report was written
             if m["rc"] in (0, 1) and not m.get("timed_out"):
                 m["exit_status"] = m["rc"]
                 try:
@@ -376,15 +405,16 @@ def main(argv: list[str] | None = None) -> int:
 
     meta = {
         "scale": a.scale if plan[0][1] is not None else f"custom ({plan[0][0]})",
-        "seed": a.seed, "date": dt.date.today().isoformat(), "repeat": a.repeat,
+        "seed": a.seed, "date": dt.date.today().isoformat(), "repeat": a.repeat, "shape": a.shape,
         "machine": f"{os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, {platform.system()} {platform.release()}",
         "python": platform.python_version(), "pyarrow": _version("pyarrow"), "duckdb": _version("duckdb"),
         "sodcheck_rev": _git_rev(),
     }
     md = markdown(results, meta)
-    md_path = a.out / f"performance-{a.scale}.md"
+    shape = "" if a.shape == "modules" else f"{a.shape}-"
+    md_path = a.out / f"performance-{shape}{a.scale}.md"
     md_path.write_text(md, encoding="utf-8")
-    raw = a.out / f"results-{a.scale}-{stamp}.json"
+    raw = a.out / f"results-{shape}{a.scale}-{stamp}.json"
     raw.write_text(json.dumps({"meta": meta, "results": results}, ensure_ascii=False, indent=1, default=str),
                    encoding="utf-8")
     print("\n" + md)

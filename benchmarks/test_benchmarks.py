@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 import compare  # noqa: E402
 import duckdb_reference  # noqa: E402
 import generate  # noqa: E402
+import generate_families  # noqa: E402
 
 
 # --------------------------------------------------------------------------- oracle
@@ -325,3 +326,18 @@ def test_run_with_fake_sodcheck(tmp_path, drop):
     else:
         assert r.returncode == 0, r.stdout + r.stderr
         assert "same as DuckDB" in r.stdout
+
+
+def test_families_shape_maps_every_permission_to_one_duty(tmp_path):
+    """The second shape: every permission carries exactly one duty, accounts hold roles of one
+    family (a few of another), and the DuckDB reference agrees with the oracle on it."""
+    m = generate_families.generate("small", 2, tmp_path)
+    doc = yaml.safe_load((tmp_path / "rules.yaml").read_text(encoding="utf-8"))
+    codes = [r["permission"] for r in _rows(tmp_path, "permissions")]
+    globs = [g for e in doc["permission_duties"] for g in e["codes"]]
+    assert all(sum(fnmatch.fnmatchcase(c, g) for g in globs) == 1 for c in codes)
+    assert m["rows"]["permissions"] == len(codes) and m["rows"]["rules"] == 100
+    ref = reference(tmp_path, tmp_path / "rules.yaml")
+    assert ref == oracle(tmp_path, tmp_path / "rules.yaml") and ref
+    generate_families.generate("small", 2, tmp_path / "again")
+    assert (tmp_path / "account_roles.csv").read_bytes() == (tmp_path / "again" / "account_roles.csv").read_bytes()

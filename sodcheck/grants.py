@@ -233,6 +233,7 @@ class GrantGraph:
         self._matches: dict[tuple[int, str, bool], tuple] = {}
         self._route_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._granting_cache: dict[tuple[str, bool], list[bool]] = {}
+        self._count_cache: dict[tuple[str, bool], list[int]] = {}
 
     def match(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str | None]:
         """(duty, glob) that classified a permission under a rule duty, for evidence."""
@@ -303,15 +304,21 @@ class GrantGraph:
         first = order[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else order
         return Grouped(role[first], rows.values[first], rows.files[first], rows.rows[first], len(self.roles))
 
-    def _granted(self, role: int, wanted: np.ndarray) -> tuple[int, list[tuple[int, int, int]]]:
-        """(how many wanted permissions the role grants itself, the first MAX_PATHS of them as
-        (permission, file, row)): one vector step over the role's permissions, whatever their number."""
+    def _granted(self, role: int, wanted: np.ndarray, count: int) -> list[tuple[int, int, int]]:
+        """The first count wanted permissions the role grants itself, as (permission, file, row):
+        one vector step over the role's permissions, whatever their number."""
         grants = self._distinct_grants
-        lo = grants.offsets[role]
-        hit = np.flatnonzero(wanted[grants.values_of(role)]) + lo
-        first = hit[:MAX_PATHS]
-        return len(hit), list(zip(grants.values[first].tolist(), grants.files[first].tolist(),
-                                  grants.rows[first].tolist()))
+        first = np.flatnonzero(wanted[grants.values_of(role)])[:count] + grants.offsets[role]
+        return list(zip(grants.values[first].tolist(), grants.files[first].tolist(), grants.rows[first].tolist()))
+
+    def _grant_counts(self, wanted: np.ndarray, key: tuple[str, bool]) -> list[int]:
+        """Per role: how many wanted permissions it grants itself (one count over every role's
+        distinct grants, per duty: a path count never needs the paths)."""
+        if key not in self._count_cache:
+            grants = self._distinct_grants
+            owner = np.repeat(np.arange(len(self.roles)), np.diff(grants.offsets))
+            self._count_cache[key] = np.bincount(owner[wanted[grants.values]], minlength=len(self.roles)).tolist()
+        return self._count_cache[key]
 
     def role_paths(self, role: int, duty: str, exact: bool = False) -> RolePaths:
         """The grant paths from a role to the duty: the shortest include chain to each granting role,
@@ -324,18 +331,18 @@ class GrantGraph:
             chains = sorted(((_chain_steps(chain, self.roles), chain, end)
                              for chain, end in self._search(role, duty, exact)),
                             key=lambda found: (len(found[0]), found[0]))
+            counts = self._grant_counts(wanted, (duty, exact))
             shown: list[tuple[tuple[str, ...], int, int, int]] = []
-            count = 0
             for steps, chain, end in chains:
-                granted, first = self._granted(end, wanted)
-                count += granted
+                if len(shown) == MAX_PATHS:
+                    break
                 # A path through includes is proven by its first include row; a role's own grant
                 # by the row that grants the permission.
                 link = self.include_rows[(int(chain[0]), int(chain[1]))] if len(chain) > 1 else None
-                for perm, file, row in first[:MAX_PATHS - len(shown)]:
+                for perm, file, row in self._granted(end, wanted, MAX_PATHS - len(shown)):
                     file, row = link or (file, row)
                     shown.append((steps + (f"permission:{self.permissions[perm]}",), perm, file, row))
-            self._paths[key] = RolePaths(tuple(shown), count)
+            self._paths[key] = RolePaths(tuple(shown), sum(counts[end] for _, _, end in chains))
         return self._paths[key]
 
     def _search(self, role: int, duty: str, exact: bool = False) -> list[tuple[tuple[int | str, ...], int]]:
@@ -447,7 +454,7 @@ class GrantGraph:
             if leading[role] and (role not in held or (file, row) < held[role]):
                 held[role] = (file, row)
         for role, (file, row) in held.items():
-            paths = self.role_paths(role, duty, exact)
+            paths = self._paths.get((role, duty, exact)) or self.role_paths(role, duty, exact)
             count += paths.total
             candidates += [(steps, perm, file, row) if head else (steps, perm, f2, r2)
                            for steps, perm, f2, r2 in paths.shown]

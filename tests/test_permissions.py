@@ -763,7 +763,8 @@ def test_evidence_cost_follows_what_is_shown_not_how_many_paths_exist(tmp_path, 
     accounts = build_accounts(built, warnings)
     worked_out = []
     granted = built._granted
-    monkeypatch.setattr(built, "_granted", lambda role, wanted: worked_out.append(role) or granted(role, wanted))
+    monkeypatch.setattr(built, "_granted",
+                        lambda role, wanted, count: worked_out.append(role) or granted(role, wanted, count))
     for index in range(len(accounts.codes)):
         evidence = built.evidence_for((f"account:{accounts.codes[index]}",), accounts.starts.get(index),
                                       accounts.direct.get(index), "business")

@@ -70,7 +70,8 @@ def finding(rule: RuleBase, subject: Subject, detail: Text | None, evidence: lis
     message = message or rule.message.text()
     if detail is not None:
         message = Text(f"{message.zh}（{detail.zh}）", f"{message.en} ({detail.en})")
-    return Violation(rule.id, rule.severity, subject, message, tuple(sorted(set(evidence))),
+    # key=: one sort key per item, not two per comparison (a finding can hold hundreds of items).
+    return Violation(rule.id, rule.severity, subject, message, tuple(sorted(set(evidence), key=Evidence.sort_key)),
                      tuple(sorted(set(duties))))
 
 
