@@ -36,7 +36,7 @@ POSITION_POOL = ("qt", "cs", "fs", "sp", "cw")
 WORKDAYS = [d for d in range(1, 32) if datetime(2024, 3, d).weekday() < 5]
 
 
-def generate(rows: int, seed: int) -> pa.Table:
+def generate(rows: int, seed: int, prefix: str = "YW202403") -> pa.Table:
     rng = np.random.default_rng(seed)
     mean_steps = sum(len(t[0]) * t[2] for t in TEMPLATES)
     businesses = int(rows / mean_steps)
@@ -99,7 +99,7 @@ def generate(rows: int, seed: int) -> pa.Table:
         pc.take(prefixes, pa.array(operator[order] // 10000)),
         pc.utf8_lpad(pc.cast(pa.array(operator[order] % 10000), pa.string()), 4, "0"), "")
     biz_id = pc.binary_join_element_wise(
-        "YW202403", pc.utf8_lpad(pc.cast(pa.array(business[order]), pa.string()), 8, "0"), "")
+        prefix, pc.utf8_lpad(pc.cast(pa.array(business[order]), pa.string()), 8, "0"), "")
     return pa.table({
         "业务流水号": biz_id,
         "业务类型": pa.DictionaryArray.from_arrays(pa.array(biz_type[business[order]], pa.int32()),
@@ -119,9 +119,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--prefix", default="YW202403",
+                        help="business id prefix: files of several regions (50M rows = 5 files of 10M) must differ")
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args()
-    table = generate(args.rows, args.seed)
+    table = generate(args.rows, args.seed, args.prefix)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, args.output, row_group_size=1 << 20)
     print(f"{table.num_rows} rows, {pc.count_distinct(table['业务流水号']).as_py()} businesses -> {args.output}")

@@ -340,9 +340,9 @@ def _warn_skipped(rows: Any, files: list[str], warnings: list[DataWarning]) -> N
     import ibis
 
     bad = rows.filter(rows.problem.notnull())
-    counts = bad.group_by("file", "problem").agg(count=bad.count()).to_pyarrow().to_pylist()
-    if not counts:
+    if not bad.count().to_pyarrow().as_py():     # the usual case: one cheap pass, nothing to say
         return
+    counts = bad.group_by("file", "problem").agg(count=bad.count()).to_pyarrow().to_pylist()
     rank = ibis.row_number().over(group_by=[bad.file, bad.problem], order_by=[bad.row])
     first = bad.mutate(rank=rank).filter(lambda t: t["rank"] < WARNED_ROWS)
     for entry in sorted(first.select("file", "problem", "row", "time_raw").to_pyarrow().to_pylist(),
