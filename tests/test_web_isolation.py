@@ -4,6 +4,7 @@ ends, other requests keep being answered meanwhile, and SIGTERM stops the server
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import signal
@@ -19,6 +20,7 @@ import pytest
 
 from sodcheck.web.app import create_app
 from sodcheck.web.background import BackgroundServer, free_port
+from sodcheck.web.uploads import save_uploads
 
 from . import web_workloads
 from .conftest import REPO, SAMPLE, SAMPLE_VIOLATIONS
@@ -177,3 +179,28 @@ def test_sigterm_stops_the_server_while_a_check_runs(tmp_path):
         assert response.status_code == 503 and "stopping" in response.json()["error"]
     assert not list(temp_root.glob("sodcheck-*"))
     assert SAMPLE.name not in log.read_text()
+
+
+class Upload:
+    """What the form parser hands over: a name and a file object."""
+
+    def __init__(self, filename: str, data: bytes):
+        self.filename, self.file, self.size = filename, io.BytesIO(data), len(data)
+
+
+def test_uploads_are_saved_under_safe_unique_names_inside_the_folder(tmp_path):
+    folder = tmp_path / "check"
+    folder.mkdir()
+    long_name = "很长的名字" * 40 + ".xlsx"
+    names = save_uploads({"staff": [Upload("../../a.xlsx", b"1"), Upload("a.xlsx", b"2"), Upload("A.xlsx", b"3"),
+                                    Upload(long_name, b"4"), Upload("...", b"5"), Upload("\u202e\x00.csv", b"6")],
+                          "rules": [Upload("C:\\office\\a.xlsx", b"7")]}, folder)
+    assert names["staff"][:3] == ["a.xlsx", "a (2).xlsx", "A.xlsx"]
+    assert names["rules"] == ["a (3).xlsx"]
+    kept = names["staff"][3]
+    assert kept.endswith(".xlsx") and kept.startswith("很长的名字") and len(kept.encode()) <= 200
+    assert names["staff"][4:] == ["upload-5", "upload-6.csv"]
+    saved = sorted(p.name for p in folder.iterdir())
+    assert saved == sorted(names["staff"] + names["rules"])
+    assert (folder / "a (2).xlsx").read_bytes() == b"2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["check"]

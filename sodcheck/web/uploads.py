@@ -47,9 +47,8 @@ def display_name(raw: str | None, index: int) -> str:
     without control or bidi characters, never hidden, never a formula, at most NAME_BYTES long."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    name = name.lstrip("=+-@. ")
     ext = extension(name)
-    stem = name[:-len(ext) - 1] if ext else name
+    stem = (name[:-len(ext) - 1] if ext else name).lstrip("=+-@. ")
     suffix = f".{ext}" if ext else ""
     while len((stem + suffix).encode("utf-8")) > NAME_BYTES:
         stem = stem[:-1]
