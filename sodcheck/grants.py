@@ -328,21 +328,28 @@ class GrantGraph:
         key = (role, duty, exact)
         if key not in self._paths:
             wanted = self._perms_for(duty, exact)
-            chains = sorted(((_chain_steps(chain, self.roles), chain, end)
-                             for chain, end in self._search(role, duty, exact)),
-                            key=lambda found: (len(found[0]), found[0]))
+            found = self._search(role, duty, exact)
             counts = self._grant_counts(wanted, (duty, exact))
+            # Paths are shown shortest first, then by their steps: chains are formatted and sorted
+            # one length at a time, only until MAX_PATHS paths are found (usually the first length).
+            by_length: dict[int, list[tuple[tuple[int | str, ...], int]]] = {}
+            for chain, end in found:
+                by_length.setdefault(min(len(chain), MAX_CHAIN), []).append((chain, end))
             shown: list[tuple[tuple[str, ...], int, int, int]] = []
-            for steps, chain, end in chains:
+            for length in sorted(by_length):
                 if len(shown) == MAX_PATHS:
                     break
-                # A path through includes is proven by its first include row; a role's own grant
-                # by the row that grants the permission.
-                link = self.include_rows[(int(chain[0]), int(chain[1]))] if len(chain) > 1 else None
-                for perm, file, row in self._granted(end, wanted, MAX_PATHS - len(shown)):
-                    file, row = link or (file, row)
-                    shown.append((steps + (f"permission:{self.permissions[perm]}",), perm, file, row))
-            self._paths[key] = RolePaths(tuple(shown), sum(counts[end] for _, _, end in chains))
+                for steps, chain, end in sorted(((_chain_steps(chain, self.roles), chain, end)
+                                                 for chain, end in by_length[length]), key=lambda item: item[0]):
+                    if len(shown) == MAX_PATHS:
+                        break
+                    # A path through includes is proven by its first include row; a role's own
+                    # grant by the row that grants the permission.
+                    link = self.include_rows[(int(chain[0]), int(chain[1]))] if len(chain) > 1 else None
+                    for perm, file, row in self._granted(end, wanted, MAX_PATHS - len(shown)):
+                        file, row = link or (file, row)
+                        shown.append((steps + (f"permission:{self.permissions[perm]}",), perm, file, row))
+            self._paths[key] = RolePaths(tuple(shown), sum(counts[end] for _, end in found))
         return self._paths[key]
 
     def _search(self, role: int, duty: str, exact: bool = False) -> list[tuple[tuple[int | str, ...], int]]:
