@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .model import RuleInfo, SodcheckError, Text
-from .ops.config import OpsCalendar, OpsClass, OpsConfig, OpsStep
+from .ops.config import OpsCalendar, OpsClass, OpsConfig, OpsSample, OpsStep
 from .taxonomy import Duty, PermissionPattern, PostPattern, Taxonomy, glob_problem
 from .yamlsource import LocatedYaml, load_yaml
 
@@ -146,6 +146,7 @@ class RuleFile(Strict):
     ops_steps: list[OpsStep] = []
     ops_classes: list[OpsClass] = []
     ops_calendar: OpsCalendar | None = None
+    ops_sample: OpsSample | None = None     # the monthly sample's rates (docs/sample.md)
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,8 @@ def load_ruleset(user_paths: list[str] | None = None) -> Ruleset:
     ops = OpsConfig()
     for path, is_user in files:
         doc, parsed, file_rules = parse_file(path)
-        ops = ops.merged(parsed.ops_steps, parsed.ops_classes, parsed.ops_calendar, is_user)
+        ops = ops.merged(parsed.ops_steps, parsed.ops_classes, parsed.ops_calendar, is_user).with_sample(
+            parsed.ops_sample)
         for i, duty in enumerate(parsed.duties):
             if duty.id in duties and duties[duty.id] != duty:
                 raise _error(doc, ("duties", i, "id"), f"duty {duty.id!r} is already defined")

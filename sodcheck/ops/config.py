@@ -7,7 +7,7 @@ module does not import the rule-file loader, which imports it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -74,6 +74,23 @@ class OpsCalendar(_Strict):
     workdays: list[date] = []
 
 
+class OpsSample(_Strict):
+    """The monthly sample (sodcheck sample, docs/sample.md): the share of each business class drawn
+    at random, by class id of ops_classes, and the fewest businesses drawn from each business type.
+    A later file's rates replace an earlier file's for the classes it names."""
+
+    rates: dict[str, float] = {}
+    min_per_type: int | None = Field(default=None, ge=0)
+
+    @field_validator("rates")
+    @classmethod
+    def _shares(cls, rates: dict[str, float]) -> dict[str, float]:
+        for class_id, rate in rates.items():
+            if not 0 <= rate <= 1:
+                raise ValueError(f"rate of {class_id!r} must be between 0 and 1 (0.1 is 10 %), not {rate}")
+        return rates
+
+
 @dataclass(frozen=True)
 class OpsConfig:
     """Every file's ops sections, merged: user entries are tried before built-in ones."""
@@ -82,6 +99,8 @@ class OpsConfig:
     classes: tuple[OpsClass, ...] = ()
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
+    sample_rates: tuple[tuple[str, float], ...] = ()     # (class id, share drawn), by class id
+    min_per_type: int = 1
     _compiled: dict = field(default_factory=dict, compare=False, repr=False)
 
     def merged(self, steps: list[OpsStep], classes: list[OpsClass], calendar: OpsCalendar | None,
@@ -97,11 +116,18 @@ class OpsConfig:
             by_id[extra.id] = extra
         ordered = [by_id[c.id] for c in classes if c.id in by_id] if user else []
         ordered += [c for c in by_id.values() if c not in ordered]
-        return OpsConfig(
-            tuple(steps) + self.steps if user else self.steps + tuple(steps),
-            tuple(ordered),
-            self.holidays | frozenset(calendar.holidays if calendar else ()),
-            self.workdays | frozenset(calendar.workdays if calendar else ()))
+        return replace(
+            self, steps=tuple(steps) + self.steps if user else self.steps + tuple(steps), classes=tuple(ordered),
+            holidays=self.holidays | frozenset(calendar.holidays if calendar else ()),
+            workdays=self.workdays | frozenset(calendar.workdays if calendar else ()), _compiled={})
+
+    def with_sample(self, sample: OpsSample | None) -> OpsConfig:
+        """The sample rates of a later file added: its classes' rates replace earlier ones."""
+        if sample is None:
+            return self
+        rates = dict(self.sample_rates) | sample.rates
+        return replace(self, sample_rates=tuple(sorted(rates.items())),
+                       min_per_type=self.min_per_type if sample.min_per_type is None else sample.min_per_type)
 
     def step_kind(self, text: str) -> str | None:
         """The kind of a step text: the first entry with a matching pattern."""
