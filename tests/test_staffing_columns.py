@@ -17,7 +17,7 @@ import pytest
 from sodcheck.loaders import grid
 from sodcheck.loaders.grid import EMPTY, ArrowCells, Cell, CodedRows, read_grid
 from sodcheck.loaders.headers import STAFF_ALIASES
-from sodcheck.loaders.staffing import FOOTER, PostingTable, load_staffing, tidy_array
+from sodcheck.loaders.staffing import FOOTER, PostingTable, _id_number, _id_texts, load_staffing, tidy_array
 from sodcheck.model import Posting, SodcheckError
 from sodcheck.text import tidy
 
@@ -49,6 +49,17 @@ def test_tidy_array_is_tidy_for_every_value():
 def test_tidy_array_leaves_a_tidy_column_as_it_is():
     column = pa.array([f"人员{i}" for i in range(1000)], pa.string())
     assert tidy_array(column) is column
+
+
+def test_id_numbers_checked_in_arrow_are_judged_as_one_at_a_time():
+    values = ["", " ", VALID_ID, VALID_ID[:-1] + "x", VALID_ID[:-1] + "5", "123", "110101900307451",
+              "１１０１０１１９９００３０７４５１４", " 1101 0119 9003 0745 14", "١١٠١٠١١٩٩٠٠٣٠٧٤٥١٤", "abc", "ßß",
+              "11010119900307451Ｘ", "21010119900307451X", "2101011990030745X1"]
+    ids, bad = _id_texts(tidy_array(pa.array(values, pa.string())))
+    judged = [_id_number(value) for value in values]
+    assert ids == [None if j is None else j[0] for j in judged]
+    assert bad.tolist() == [j is not None and j[2] for j in judged]
+    assert bad.any() and not bad.all()
 
 
 # ----------------------------------------------------------------------------- coded rows

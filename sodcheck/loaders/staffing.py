@@ -414,6 +414,22 @@ class _SheetReader:
             return None
         return [judge(cell) for cell in self.coded.cells[c]], self.coded.codes[c][self.data_start:]
 
+    def _id_numbers(self) -> tuple[list[str | None], np.ndarray] | None:
+        """(each distinct id number, compact and upper case, or None; each data row's index among
+        them), and per distinct id whether it was stored as a number or is malformed."""
+        c = self._column("id_number")
+        if c is None:
+            return None
+        if self.coded.arrow_text(c) is None:     # cells of any kind (numbers too): one at a time
+            judged = [_id_number(cell.value) for cell in self.coded.cells[c]]
+            ids = [None if j is None else j[0] for j in judged]
+            self.id_stored_as_number = np.asarray([j is not None and j[1] for j in judged], dtype=bool)
+            self.id_bad = np.asarray([j is not None and j[2] for j in judged], dtype=bool)
+        else:                                    # text: a million of them checked by Arrow and numpy
+            ids, self.id_bad = _id_texts(self.distinct(c).text_array)
+            self.id_stored_as_number = np.zeros(len(ids), dtype=bool)
+        return ids, self.coded.codes[c][self.data_start:]
+
     def _texts(self, field_name: str) -> tuple[list[str], np.ndarray] | None:
         """(the tidy text of each distinct cell of a field's column, each data row's index among them)."""
         c = self._column(field_name)
@@ -494,10 +510,11 @@ class _SheetReader:
         for field_name in ("department", "category", "duties"):
             if (texts := self._texts(field_name)) is not None:
                 values[field_name] = texts
+        if (ids := self._id_numbers()) is not None:
+            values["id_number"] = ids
         if (staff := self._texts("staff_type")) is not None:
             values["staff_type"] = ([_staff_type(text) for text in staff[0]], staff[1])
         judges = {
-            "id_number": lambda cell: _id_number(cell.value),
             "post_start": lambda cell: parse_cell(cell.value, cell.number_format),
         }
         for field_name, judge in judges.items():
@@ -528,7 +545,8 @@ class _SheetReader:
                 flagged[:] |= np.asarray([test(v) for v in judged], dtype=bool)[codes]
 
         mark("staff_type", lambda v: v[0] != "" and v[1] is None)
-        mark("id_number", lambda v: v is not None and (v[1] or v[2]))
+        if "id_number" in values:
+            flagged |= (self.id_stored_as_number | self.id_bad)[values["id_number"][1]]
         mark("post_start", lambda v: bool(v.problem or v.ambiguous))
         no_post = np.ones(count, dtype=bool)
         for judged, codes in self._series(values, "post"):
@@ -553,13 +571,13 @@ class _SheetReader:
                           f"人员身份“{staff_type}”无法判断是否在编",
                           f"staff type {staff_type!r} is neither established (在编) nor known non-established",
                           excel_row, "staff_type")
-        if "id_number" in values and at("id_number") is not None:
-            id_number, stored_as_number, bad = at("id_number")
-            if stored_as_number:
+        if "id_number" in values and (id_number := at("id_number")) is not None:
+            code = values["id_number"][1][i]
+            if self.id_stored_as_number[code]:
                 self.warn("ID-INVALID", "身份证号被 Excel 存成了数字，末几位可能已丢失；请把该列设为文本",
                           "id number is stored as a number, so Excel may have lost its last digits; "
                           "format the column as text", excel_row, "id_number")
-            if bad:
+            if self.id_bad[code]:
                 self.warn("ID-INVALID", f"身份证号 {short_id(id_number)} 格式或校验位不正确",
                           f"id number {short_id(id_number)} has a bad format or check digit",
                           excel_row, "id_number")
@@ -613,7 +631,7 @@ class _SheetReader:
         return SheetRows(
             self.file, self.sheet.name, self.letters, excel_rows, names, name_keys, units,
             [unit_keys[unit] for unit in units], column("department", ""),
-            column("id_number", None, lambda judged: judged and judged[0]),
+            column("id_number", None),
             column("staff_type", "", itemgetter(0)), column("staff_type", None, itemgetter(1)),
             joined("post", concatenated), joined("custody", concatenated), duties, column("category", ""),
             column("post_start", None, attrgetter("value")), column("post_start", "", attrgetter("raw")))
@@ -630,6 +648,32 @@ def _id_number(value: object) -> tuple[str, bool, bool] | None:
     stored_as_number = isinstance(value, float)
     id_number = compact(f"{value:.0f}" if isinstance(value, float) else value).upper()
     return id_number, stored_as_number, not check_id(id_number)
+
+
+_ID_WEIGHTS = np.asarray(ID_WEIGHTS, dtype=np.int64)
+_ID_CHECK = np.frombuffer(ID_CHECK.encode(), dtype=np.uint8)
+
+
+def _id_texts(texts: pa.Array) -> tuple[list[str | None], np.ndarray]:
+    """_id_number() of tidy texts: (each id, or None for a blank cell; whether it is malformed).
+    ASCII ids are upper-cased and checked by Arrow and numpy; any other text as check_id() says."""
+    compacted = pc.replace_substring(texts, " ", "")         # compact() of a tidy text
+    ascii_text = pc.string_is_ascii(compacted).to_numpy(zero_copy_only=False)
+    ids: list[str | None] = [value or None for value in pc.utf8_upper(compacted).to_pylist()]
+    bad = np.ones(len(ids), dtype=bool)
+    bad[pc.match_substring_regex(compacted, r"^\d{15}$").to_numpy(zero_copy_only=False)] = False
+    eighteen = np.flatnonzero(pc.match_substring_regex(compacted, r"^\d{17}[\dXx]$").to_numpy(zero_copy_only=False))
+    if len(eighteen):
+        chosen = pc.utf8_upper(compacted.take(pa.array(eighteen)))
+        offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int32)[chosen.offset:chosen.offset + len(chosen) + 1]
+        digits = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(-1, 18)
+        total = (digits[:, :17].astype(np.int64) - ord("0")) @ _ID_WEIGHTS
+        bad[eighteen] = _ID_CHECK[total % 11] != digits[:, 17]
+    for i in np.flatnonzero(~ascii_text).tolist():
+        id_number = compacted[i].as_py().upper()
+        ids[i], bad[i] = id_number, not check_id(id_number)
+    bad[pc.equal(pc.binary_length(compacted), 0).to_numpy(zero_copy_only=False)] = False   # no id
+    return ids, bad
 
 
 def read_file(path: Path, display: str, warnings: list[DataWarning],
@@ -683,6 +727,7 @@ def read_file(path: Path, display: str, warnings: list[DataWarning],
     for problem in problems:
         warnings.append(data_warning("SHEET-SKIPPED", problem.text.zh, problem.text.en, problem.file,
                                      problem.sheet, problem.row))
+    pa.default_memory_pool().release_unused()       # the columns' checks are done
     return found_rows
 
 
@@ -694,10 +739,11 @@ class PostingTable(Sequence[Posting]):
     where each row's postings begin. A million-row sheet gives two million postings: held so they
     cost a few bytes each, every Posting is built when it is read."""
 
-    def __init__(self, sheets: list[SheetRows], person_keys: list[str], bounds: np.ndarray,
-                 texts: list[str], sources: list[str], columns: list[str | None]):
+    def __init__(self, sheets: list[SheetRows], person_keys: list[str], person_codes: np.ndarray,
+                 bounds: np.ndarray, texts: list[str], sources: list[str], columns: list[str | None]):
         self.sheets = sheets
-        self.person_keys = person_keys      # per row, over all sheets in order
+        self.person_keys = person_keys      # each person's key
+        self.person_codes = person_codes    # per row, over all sheets in order: its person's index in person_keys
         self.bounds = bounds                # per row: the index of its first posting; then the total
         self.texts, self.sources, self.columns = texts, sources, columns
         self._sheet_starts = np.cumsum([0] + [len(sheet) for sheet in sheets])
@@ -724,9 +770,9 @@ class PostingTable(Sequence[Posting]):
 
     def _posting(self, index: int, r: int, sheet: SheetRows, k: int) -> Posting:
         return _frozen(Posting, POSTING_FIELDS, (
-            self.person_keys[r], sheet.units[k], self.texts[index], self.sources[index], sheet.starts[k],
-            sheet.start_raws[k], sheet.established[k], sheet.staff_types[k], sheet.departments[k], sheet.file,
-            sheet.sheet, sheet.rows[k], self.columns[index], sheet.columns.get("post_start"),
+            self.person_keys[self.person_codes[r]], sheet.units[k], self.texts[index], self.sources[index],
+            sheet.starts[k], sheet.start_raws[k], sheet.established[k], sheet.staff_types[k], sheet.departments[k],
+            sheet.file, sheet.sheet, sheet.rows[k], self.columns[index], sheet.columns.get("post_start"),
             sheet.columns.get("staff_type")))
 
     def __iter__(self) -> Iterator[Posting]:
@@ -739,28 +785,87 @@ class PostingTable(Sequence[Posting]):
                 r += 1
 
 
+def _codes(values: pa.Array) -> tuple[list, np.ndarray]:
+    """(the distinct values in order of first appearance, each row's index among them; -1 for null)."""
+    encoded = pc.dictionary_encode(values)
+    return encoded.dictionary.to_pylist(), encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+
+
+def _first_rows(codes: np.ndarray, count: int) -> np.ndarray:
+    """For each of count codes, the first row that has it (codes number values by first appearance)."""
+    rows = np.flatnonzero(codes >= 0)
+    present, first = np.unique(codes[rows], return_index=True)
+    found = np.full(count, -1, dtype=np.int64)
+    found[present] = rows[first]
+    return found
+
+
 def build_people(sheets: list[SheetRows], warnings: list[DataWarning]) -> tuple[list[Person], PostingTable]:
     """The same id is the same person everywhere; without an id, the same name in the same unit.
-    A row without an id joins the one id-holder of that name in that unit, if there is exactly one."""
-    first_by_id: dict[str, tuple[SheetRows, int]] = {}
-    ids_by_name_unit: dict[tuple[str, str], set[str]] = {}
-    for sheet in sheets:
-        for k, id_number in enumerate(sheet.ids):
-            if not id_number:
-                continue
-            first, j = first_by_id.setdefault(id_number, (sheet, k))
-            if first.name_keys[j] != sheet.name_keys[k]:
-                warnings.append(data_warning(
-                    "ID-NAME-CONFLICT",
-                    f"身份证号 {short_id(id_number)} 在 {first.file} 第 {first.rows[j]} 行"
-                    f"属于“{first.names[j]}”，这里却是“{sheet.names[k]}”；按同一人处理",
-                    f"id number {short_id(id_number)} belongs to {first.names[j]} "
-                    f"at {first.file} row {first.rows[j]}, but to {sheet.names[k]} here; treated as one person",
-                    sheet.file, sheet.sheet, sheet.rows[k], sheet.columns.get("id_number")))
-            ids_by_name_unit.setdefault((sheet.unit_keys[k], sheet.name_keys[k]), set()).add(id_number)
+    A row without an id joins the one id-holder of that name in that unit, if there is exactly one.
+    Rows are matched column by column (Arrow and numpy); Python visits each person once and only the
+    rows that need a warning or a join."""
+    starts = np.cumsum([0] + [len(sheet) for sheet in sheets])
 
-    people: dict[str, Person] = {}
-    person_keys: list[str] = []
+    def at(r: int) -> tuple[SheetRows, int]:
+        s = int(np.searchsorted(starts, r, side="right")) - 1
+        return sheets[s], r - int(starts[s])
+
+    ids = pa.array([i for sheet in sheets for i in sheet.ids], pa.string())
+    name_keys = pa.array([k for sheet in sheets for k in sheet.name_keys], pa.string())
+    unit_keys = pa.array([k for sheet in sheets for k in sheet.unit_keys], pa.string())
+    id_values, id_codes = _codes(ids)
+    first_of_id = _first_rows(id_codes, len(id_values))
+    with_id = np.flatnonzero(id_codes >= 0)
+    if len(with_id):
+        matched_as = np.asarray(name_keys.to_numpy(zero_copy_only=False), dtype=object)
+        for r in with_id[matched_as[with_id] != matched_as[first_of_id[id_codes[with_id]]]].tolist():
+            (sheet, k), (first, j) = at(r), at(int(first_of_id[id_codes[r]]))
+            id_number = id_values[id_codes[r]]
+            warnings.append(data_warning(
+                "ID-NAME-CONFLICT",
+                f"身份证号 {short_id(id_number)} 在 {first.file} 第 {first.rows[j]} 行"
+                f"属于“{first.names[j]}”，这里却是“{sheet.names[k]}”；按同一人处理",
+                f"id number {short_id(id_number)} belongs to {first.names[j]} "
+                f"at {first.file} row {first.rows[j]}, but to {sheet.names[k]} here; treated as one person",
+                sheet.file, sheet.sheet, sheet.rows[k], sheet.columns.get("id_number")))
+    # A row without an id takes the id of the one id-holder of its name in its unit.
+    id_of = id_codes.copy()      # each row's id, as its index in id_values, joins included
+    without_id = np.flatnonzero(id_codes < 0)
+    if len(with_id) and len(without_id):
+        pairs = pc.binary_join_element_wise(unit_keys, name_keys, "\x00")
+        holders: dict[str, set[int]] = {}
+        wanted = pc.is_in(pairs.take(pa.array(with_id)), value_set=pairs.take(pa.array(without_id)))
+        for r in with_id[wanted.to_numpy(zero_copy_only=False)].tolist():
+            holders.setdefault(pairs[r].as_py(), set()).add(int(id_codes[r]))
+        if holders:
+            for r, pair in zip(without_id.tolist(), pairs.take(pa.array(without_id)).to_pylist()):
+                found = holders.get(pair)
+                if found is not None and len(found) == 1:
+                    id_of[r] = next(iter(found))
+    row_ids = pa.array(id_values, pa.string()).take(pa.array(id_of, mask=id_of < 0))
+    keys = pc.if_else(pc.is_valid(row_ids), pc.binary_join_element_wise("id:", row_ids, ""),
+                      pc.binary_join_element_wise("nu:", unit_keys, "|", name_keys, ""))
+    person_keys, person_codes = _codes(keys)
+    del ids, name_keys, unit_keys, keys, row_ids
+    pa.default_memory_pool().release_unused()       # for the people, made next
+    # A person with an id is named as the first row giving that id names them; anyone else, as
+    # the first row of their name in their unit.
+    source = _first_rows(person_codes, len(person_keys))
+    person_ids = id_of[source]
+    source[person_ids >= 0] = first_of_id[person_ids[person_ids >= 0]]
+    names = [name for sheet in sheets for name in sheet.names]
+    compact_names = [key for sheet in sheets for key in sheet.name_keys]
+    units = [unit for sheet in sheets for unit in sheet.units]
+    people = [_frozen(Person, PERSON_FIELDS, (
+        key, names[r] if names[r].isascii() else compact_names[r], units[r], id_values[i] if i >= 0 else None))
+        for key, r, i in zip(person_keys, source.tolist(), person_ids.tolist())]
+    return people, _posting_table(sheets, person_keys, person_codes)
+
+
+def _posting_table(sheets: list[SheetRows], person_keys: list[str], person_codes: np.ndarray) -> PostingTable:
+    """Each row's postings in the order the officer reads them: posts, custody items, the post
+    category, the duties; a row with none of the first three still gives one empty post."""
     bounds = array("q", [0])
     texts: list[str] = []
     sources: list[str] = []
@@ -769,21 +874,7 @@ def build_people(sheets: list[SheetRows], warnings: list[DataWarning]) -> tuple[
         letters = sheet.columns
         post_column, category_column, duties_column = letters.get("post"), letters.get("category"), \
             letters.get("duties")
-        for k, (id_number, unit_key, name_key, posts, custody, category, duties) in enumerate(zip(
-                sheet.ids, sheet.unit_keys, sheet.name_keys, sheet.posts, sheet.custody, sheet.categories,
-                sheet.duties)):
-            if id_number:
-                key = "id:" + id_number
-            else:
-                ids = ids_by_name_unit.get((unit_key, name_key)) if ids_by_name_unit else None
-                key = "id:" + next(iter(ids)) if ids is not None and len(ids) == 1 else f"nu:{unit_key}|{name_key}"
-            if key not in people:
-                source, j = first_by_id[key[3:]] if key.startswith("id:") else (sheet, k)
-                name = source.names[j]
-                people[key] = _frozen(Person, PERSON_FIELDS, (
-                    key, name if name.isascii() else source.name_keys[j], source.units[j],
-                    key[3:] if key.startswith("id:") else None))
-            person_keys.append(key)
+        for posts, custody, category, duties in zip(sheet.posts, sheet.custody, sheet.categories, sheet.duties):
             for text, letter in posts:
                 texts.append(text)
                 sources.append("post")
@@ -805,8 +896,8 @@ def build_people(sheets: list[SheetRows], warnings: list[DataWarning]) -> tuple[
                 sources.append("post")
                 columns.append(post_column)
             bounds.append(len(texts))
-    return list(people.values()), PostingTable(sheets, person_keys, np.frombuffer(bounds, dtype=np.int64),
-                                               texts, sources, columns)
+    return PostingTable(sheets, person_keys, person_codes, np.frombuffer(bounds, dtype=np.int64), texts, sources,
+                        columns)
 
 
 def expand_paths(paths: list[str], suffixes: tuple[str, ...]) -> list[tuple[Path, str]]:
