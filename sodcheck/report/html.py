@@ -72,15 +72,23 @@ table.findings td:last-child{min-width:19em}table.findings td:nth-child(4){min-w
 .items td:first-child{white-space:nowrap;font-weight:600}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
 .print-only{display:none}
+.sign{margin-top:28px;display:grid;grid-template-columns:1fr 1fr;gap:22px 40px;break-inside:avoid}
+.sign div{display:flex;align-items:flex-end;gap:6px;white-space:nowrap}
+.sign span{flex:1;border-bottom:1px solid var(--ink);min-height:1.4em}
 @media screen{thead th{position:sticky;top:0}}
+@page{size:A4;margin:14mm 10mm 16mm;
+ @bottom-right{content:counter(page) " / " counter(pages);font-size:9pt;color:#5f6b7a}}
 @media print{
- @page{size:A4;margin:12mm 10mm}
  body{padding:0;font-size:10pt}
  h2{break-after:avoid;margin-top:16px}
  .filters,.hint{display:none}
  .print-only{display:block}
  .print-only[hidden]{display:none}
- table{font-size:8.5pt}thead{display:table-header-group}
+ .sign.print-only{display:grid}
+ table{font-size:9pt}thead{display:table-header-group}
+ th{white-space:normal}
+ .id,.sub,.loc,.remedy,.status,footer,.card .l{font-size:9pt}
+ .charts{flex-direction:column;gap:8px}
  table.sortable th::after{content:none}
  table.findings{table-layout:fixed}
  table.findings td:last-child,table.findings td:nth-child(4){min-width:0}
@@ -91,7 +99,7 @@ footer{margin-top:32px;color:var(--muted);font-size:12px}
  tr,.card,.chart{break-inside:avoid}
  .cards{gap:6px;flex-wrap:nowrap}.card{flex:1 1 0;padding:4px 8px}.card .n{font-size:16pt}
  .id{white-space:normal;overflow-wrap:anywhere}
- .chart{flex-basis:30%}
+ .chart{flex:none}
  th{background:#dde6f0 !important;color:#000}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
@@ -428,6 +436,20 @@ def _rules(report: Report, lang: str) -> str:
     return f'<h2 id="rules">{e(w["rules_title"])} ({len(report.rules)})</h2>' + _table(head, rows)
 
 
+def _sign_block(lang: str) -> str:
+    """填报单位 / 日期 / 检查人 / 审核人 with a line to sign on, at the end of the printed report."""
+    w = WORDS[lang]
+    fields = "".join(f"<div>{e(w[key])}<span></span></div>"
+                     for key in ("sign_unit", "sign_date", "sign_checker", "sign_reviewer"))
+    return f'<section class="sign print-only">{fields}</section>'
+
+
+def page_numbers_css(lang: str) -> str:
+    """The page number in the printed page's bottom margin, in the report's language (the shared
+    stylesheet has a bare "3 / 10")."""
+    return f'@page{{@bottom-right{{content:"{WORDS[lang]["page_counter"]}"}}}}'
+
+
 def render(report: Report, options) -> str:
     lang, show_ids = options.lang, options.show_ids
     w = WORDS[lang]
@@ -454,8 +476,10 @@ def render(report: Report, options) -> str:
                 if report.notices else f'<p class="empty">{e(w["no_notices"])}</p>')
     body.append(_warnings(report, lang))
     body.append(_rules(report, lang))
+    body.append(_sign_block(lang))
     body.append(f"<footer>{e(w['generated'].format(version=__version__))}</footer>")
-    csp = (f"default-src 'none'; style-src {csp_hash(CSS)}; script-src {csp_hash(SCRIPT)}; "
+    css = CSS + page_numbers_css(lang)
+    csp = (f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(SCRIPT)}; "
            "img-src data:; base-uri 'none'; form-action 'none'")
     return ("<!DOCTYPE html>\n"
             f'<html lang="{w["lang"]}"><head><meta charset="utf-8">'
@@ -463,7 +487,7 @@ def render(report: Report, options) -> str:
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             '<meta name="referrer" content="no-referrer">'
             f"<title>{e(w['title'])} {e(report.as_of.isoformat())}</title>"
-            f"<style>{CSS}</style></head><body>"
+            f"<style>{css}</style></head><body>"
             + "".join(body)
             + f'<script type="application/json" id="sodcheck-data">{script_json(data)}</script>'
             + f"<script>{SCRIPT}</script></body></html>\n")

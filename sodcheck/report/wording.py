@@ -128,6 +128,12 @@ SHEETS: dict[str, Any] = {
         "unchanged": ('基线中已有', 'in baseline'),
     },
     "row_link": ('第{row}行', 'row {row}'),
+    # Printing: page numbers and the line the officers sign (the plan's 填报单位 / 检查人 / 审核人 / 日期).
+    "page_of": ('第 &P 页，共 &N 页', 'Page &P of &N'),
+    "sign_unit": ('填报单位（盖章）：', 'Reporting unit (seal):'),
+    "sign_checker": ('检查人：', 'Checked by:'),
+    "sign_reviewer": ('审核人：', 'Reviewed by:'),
+    "sign_date": ('日期：', 'Date:'),
 }
 TABLE: dict[str, Any] = {
     "remedy": ('整改建议', 'Remedy'),
@@ -208,4 +214,5 @@ HTML: dict[str, Any] = {
     "lang": ('zh-CN', 'en'),
     "rules_title": ('运行的规则', 'Rules that ran'),
     "nothing": ('无', 'none'),
+    "page_counter": ('第 " counter(page) " 页，共 " counter(pages) " 页', 'Page " counter(page) " of " counter(pages) "'),
 }

@@ -135,23 +135,107 @@ def _fit_rows(ws, first: int, last: int, widths: dict[int, int]) -> None:
 
 
 def _finish_list(ws, columns: int, rows: int, widths: dict[int, int], caps: dict[int, int],
-                 freeze: str = "A2") -> None:
+                 freeze: str = "A2", printed: int | None = None, keep: dict[int, int] | None = None) -> None:
     """A list sheet (header on row 1, one row per item) fitted to its text, its header frozen,
-    filtered and printed on every page."""
-    _fit_rows(ws, 2, rows + 1, _set_widths(ws, widths, caps))
+    filtered and printed on every page. Only the first ``printed`` columns go on paper (the rest,
+    such as links into the workbook, mean nothing there); ``keep`` gives columns that must not
+    be narrowed below a width to print."""
+    printed = printed or columns
+    final = _set_widths(ws, widths, caps)
+    _fit_print_width(ws, final, range(1, printed + 1), "landscape", keep)
+    _fit_rows(ws, 1, rows + 1, final)     # the header wraps too once its column is narrowed
     ws.freeze_panes = freeze
     ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(2, rows + 1)}"
     _print_setup(ws, "1:1")
+    ws.print_area = f"A1:{get_column_letter(printed)}{max(2, rows + 1)}"
 
 
-def _print_setup(ws, title_rows: str | None = None) -> None:
-    ws.page_setup.orientation = "landscape"
+# Printing. Lists are fitted to one A4 page wide, so their printed text is the body font scaled by
+# page width / column widths; they must stay at or above PRINTED_PT_MIN when printed, which is what
+# the column widths are chosen for (with room to spare, since Excel and LibreOffice measure a column
+# a little differently).
+PAPER_WIDTH_PT = {"portrait": 595.3, "landscape": 841.9}
+SIDE_MARGIN_IN = 0.4
+BODY_PT = 11                    # openpyxl's default font, which every list cell uses
+PRINTED_PT_MIN = 9
+PRINTED_PT_AIM = 9.2
+# One unit of column width on paper at 100 %: LibreOffice prints it 7 pt wide, Excel 5.25 pt (7 px
+# at 96 dpi). Fitting a page one page wide, LibreOffice therefore scales further down: its width is
+# the one the printed size is worked out from. The widths themselves are Excel's (a CJK character
+# counts two units), so text fits in both.
+COLUMN_UNIT_PT = 7.0
+UNBREAKABLE = re.compile(r"[^\s\-/、，,；;：:（）()\u2e80-\u9fff\uff00-\uffef]+")
+
+
+def print_width_units(orientation: str) -> float:
+    """How many units of column width fit across the printed page at 100 %."""
+    return (PAPER_WIDTH_PT[orientation] - 2 * SIDE_MARGIN_IN * 72) / COLUMN_UNIT_PT
+
+
+def _narrowest(ws, column: int) -> int:
+    """The width a column cannot wrap below: its longest run of Latin letters or digits (CJK text
+    wraps between any two characters, Latin text at spaces, hyphens and slashes)."""
+    longest = 0
+    for (cell,) in ws.iter_rows(min_col=column, max_col=column):
+        if cell.value is not None:
+            longest = max([longest, *(len(token) for token in UNBREAKABLE.findall(str(cell.value)))])
+    return max(6, longest + 2)
+
+
+def _fit_print_width(ws, widths: dict[int, int], printed, orientation: str,
+                     keep: dict[int, int] | None = None) -> None:
+    """Narrow the printed columns in proportion (their text wraps onto more lines, none below the
+    width its longest word needs) until the page, fitted to one page wide, prints the body text
+    at PRINTED_PT_AIM or more."""
+    budget = print_width_units(orientation) * BODY_PT / PRINTED_PT_AIM
+    columns = [c for c in printed if c in widths]
+    if sum(widths[c] for c in columns) <= budget:
+        return
+    floors = {c: min(widths[c], (keep or {}).get(c) or _narrowest(ws, c)) for c in columns}
+
+    def narrowed(factor: float) -> dict[int, int]:
+        return {c: max(floors[c], int(widths[c] * factor)) for c in columns}
+
+    low, high = 0.0, 1.0            # the largest factor (to 1/1000) whose widths fit the budget
+    while high - low > 0.001:
+        middle = (low + high) / 2
+        low, high = (middle, high) if sum(narrowed(middle).values()) <= budget else (low, middle)
+    for c, width in narrowed(low).items():
+        widths[c] = width
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+
+def _print_setup(ws, title_rows: str | None = None, orientation: str = "landscape") -> None:
+    """A4, one page wide, the title rows on every page."""
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN_IN
     if title_rows:
         ws.print_title_rows = title_rows
+
+
+def _headers_and_footers(ws, report: Report, lang: str, signed: bool) -> None:
+    """The report's title, as-of date and page number at the top of every printed page, and at the
+    bottom of the summary and the finding lists the line the officers sign. A footer rather than
+    cells below the list: it cannot end up alone on a last page, nor get in the way of sorting
+    and filtering."""
+    w = WORDS[lang]
+    # Excel keeps headers and footers at their own size however far the sheet is scaled to fit;
+    # LibreOffice scales them with it, so they are a size that stays at 9 pt or more either way.
+    ws.HeaderFooter.scaleWithDoc = False
+    parts = [(ws.oddHeader.left, w["title"]),
+             (ws.oddHeader.right, f"{w['as_of']} {report.as_of.isoformat()}    {w['page_of']}")]
+    if signed:
+        # 填报单位 and 日期 on the left, 检查人 and 审核人 on the right: one line even on A4 portrait.
+        blank = "_" * 12
+        parts += [(ws.oddFooter.left, f"{w['sign_unit']}{blank}    {w['sign_date']}{blank}"),
+                  (ws.oddFooter.right, f"{w['sign_checker']}{blank}    {w['sign_reviewer']}{blank}")]
+        ws.page_margins.bottom = 0.9     # room for the signatures below the last row
+    for part, text in parts:
+        part.text, part.size = text, BODY_PT
 
 
 # ----------------------------------------------------------------------------- marked copies
@@ -395,12 +479,19 @@ def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
         put(ws, row, 1, text).font = Font(bold=True, size=12, color="1F4E78")
         row += 1
 
+    tables: list[tuple[int, int]] = []      # their rows grow to the wrapped text once widths are known
+
+    def table(headers: list[str], rows: list[list]) -> int:
+        first = row
+        tables.append((first, _table(ws, first, headers, rows, widths) - 1))
+        return tables[-1][1] + 1
+
     heading(w["assessment"])
     items = assessment_rows(report, lang)
     if items:
-        row = _table(ws, row, [w["item"], w["item_title"], w["points"], w["count"], w["rules"]],
-                     [[w["item_value"].format(item=i["item"]), i["title"], i["points"], i["count"],
-                       ", ".join(i["rules"])] for i in items], widths)
+        row = table([w["item"], w["item_title"], w["points"], w["count"], w["rules"]],
+                    [[w["item_value"].format(item=i["item"]), i["title"], i["points"], i["count"],
+                      ", ".join(i["rules"])] for i in items])
         for r in range(row - len(items), row):
             ws.cell(row=r, column=1).fill = fill(MARK_FILL["high"])
     else:
@@ -409,7 +500,7 @@ def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
 
     heading(w["by_severity"])
     severity_rows = [[w[s], sum(1 for v in report.violations if v.severity == s)] for s in SEVERITIES]
-    row = _table(ws, row, [w["severity"], w["count"]], severity_rows, widths)
+    row = table([w["severity"], w["count"]], severity_rows)
     for r, s in zip(range(row - 3, row), SEVERITIES):
         ws.cell(row=r, column=1).fill = fill(MARK_FILL[s])
 
@@ -418,7 +509,7 @@ def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
     rule_rows = [[r.id, r.title.get(lang), w[r.severity], by_rule[r.id]] for r in report.rules
                  if by_rule[r.id]]
     rule_header = row
-    row = _table(ws, row, [w["rule"], w["rule_title"], w["severity"], w["count"]], rule_rows, widths)
+    row = table([w["rule"], w["rule_title"], w["severity"], w["count"]], rule_rows)
     if rule_rows:
         chart = BarChart()
         chart.type = "bar"
@@ -444,8 +535,8 @@ def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
     heading(w["by_unit"])
     units = Counter(u for v in report.violations for u in (v.units or ("",)))
     notices = Counter(u for v in report.notices for u in (v.units or ("",)))
-    row = _table(ws, row, [w["unit"], w["violations"], w["notices"]],
-                 [[u, units[u], notices[u]] for u in sorted(set(units) | set(notices))], widths)
+    row = table([w["unit"], w["violations"], w["notices"]],
+                [[u, units[u], notices[u]] for u in sorted(set(units) | set(notices))])
 
     heading(w["legend"])
     for kind in ("high", "medium", "low", "notice", "warning"):
@@ -454,32 +545,41 @@ def _summary(ws, report: Report, lang: str, has_marked: bool) -> None:
         put(ws, row, 2, w["legend_items"][kind])
         row += 1
     if has_marked:
-        put(ws, row, 1, w["marked_note"])
+        note = put(ws, row, 1, w["marked_note"])
+        note.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
+        ws.row_dimensions[row].height = LINE_HEIGHT * 2 + 4
         row += 1
-    _set_widths(ws, widths, {1: 24, 2: 30, 5: 40})
-    _print_setup(ws)
-    ws.page_setup.orientation = "portrait"
+    final = _set_widths(ws, widths, {1: 24, 2: 30, 5: 40})
+    _fit_print_width(ws, final, range(1, 6), "portrait")
+    for first, last in tables:
+        _fit_rows(ws, first, last, final)
+    _print_setup(ws, orientation="portrait")
+    ws.print_area = f"A1:E{row}"
 
 
-FINDING_CAPS = {1: 5, 2: 8, 3: 22, 4: 8, 5: 14, 6: 21, 7: 16, 8: 36, 9: 36, 10: 20, 11: 10, 12: 12, 13: 46,
-                14: 22, 15: 10}
+# The columns a printed list holds come first, the 整改 columns beside the finding where the officer
+# fills them in; the subject kind, the (masked) id number and the link to the marked row follow on
+# screen only, so that the printed text stays at 9 pt or more on an A4 page.
+FINDING_CAPS = {1: 5, 2: 8, 3: 22, 4: 14, 5: 16, 6: 36, 7: 36, 8: 20, 9: 10, 10: 12, 11: 46, 12: 10, 13: 8,
+                14: 21, 15: 22}
+FINDING_PRINTED = 12
+# 整改措施, 责任人, 整改时限 are filled in by hand on the printed list: the widths they keep on paper.
+WRITE_IN = {8: 14, 9: 8, 10: 9}
 
 
 def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: dict,
                     severity_fill: bool) -> None:
     w = WORDS[lang]
-    # The 整改 columns stand beside the finding, where the officer fills them in, not at the far right.
-    headers = [w["no"], w["severity"], w["rule"], w["kind"], w["subject"], w["id"], w["unit"],
-               w["message"], w["remedy"], w["action"], w["owner"], w["deadline"], w["evidence"], w["where"],
-               w["status"]]
+    headers = [w["no"], w["severity"], w["rule"], w["subject"], w["unit"], w["message"], w["remedy"],
+               w["action"], w["owner"], w["deadline"], w["evidence"], w["status"],
+               w["kind"], w["id"], w["where"]]
     rows = []
     for n, v in enumerate(items, start=1):
-        rows.append([n, w[v.severity], v.rule_id,
-                     w["subject_kinds"].get(v.subject.kind, v.subject.kind), v.subject.name,
-                     subject_id(v, show_ids) or "",
-                     units_text(v, lang), v.message.get(lang), report.remedy(v.rule_id, lang), "", "", "",
-                     "\n".join(evidence_text(e, report, lang) for e in v.evidence), "",
-                     status_text(v, lang)])
+        rows.append([n, w[v.severity], v.rule_id, v.subject.name, units_text(v, lang), v.message.get(lang),
+                     report.remedy(v.rule_id, lang), "", "", "",
+                     "\n".join(evidence_text(e, report, lang) for e in v.evidence), status_text(v, lang),
+                     w["subject_kinds"].get(v.subject.kind, v.subject.kind), subject_id(v, show_ids) or "", ""])
     widths: dict[int, int] = {}
     _table(ws, 1, headers, rows, widths)
     where = headers.index(w["where"]) + 1
@@ -489,9 +589,9 @@ def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: 
         if first is not None:
             _link(ws.cell(row=r, column=where), made, first.file, first.sheet, first.row, None, lang)
     widths[where] = max(widths.get(where, 0), 22 if made else 8)
-    for blank in (10, 11, 12):      # 整改措施, 责任人, 整改时限: room to write
+    for blank in WRITE_IN:      # 整改措施, 责任人, 整改时限: room to write
         widths[blank] = max(widths.get(blank, 0), 16)
-    _finish_list(ws, len(headers), len(rows), widths, FINDING_CAPS)
+    _finish_list(ws, len(headers), len(rows), widths, FINDING_CAPS, printed=FINDING_PRINTED, keep=WRITE_IN)
 
 
 def _warnings_sheet(ws, warnings: tuple[DataWarning, ...], lang: str, made: dict) -> None:
@@ -505,7 +605,8 @@ def _warnings_sheet(ws, warnings: tuple[DataWarning, ...], lang: str, made: dict
         ws.cell(row=r, column=2).fill = fill(MARK_FILL["warning"])
         _link(ws.cell(row=r, column=8), made, x.file, x.sheet, x.row, x.column, lang)
     widths[8] = max(widths.get(8, 0), 22 if made else 8)
-    _finish_list(ws, len(headers), len(rows), widths, {1: 5, 2: 20, 3: 36, 4: 16, 5: 6, 6: 6, 7: 60, 8: 22})
+    _finish_list(ws, len(headers), len(rows), widths, {1: 5, 2: 20, 3: 36, 4: 16, 5: 6, 6: 6, 7: 60, 8: 22},
+                 printed=7)
 
 
 def _rules_sheet(ws, report: Report, lang: str) -> None:
@@ -546,6 +647,9 @@ def build(report: Report, lang: str = "en", show_ids: bool = False) -> Workbook:
     _findings_sheet(sheets["notices"], report.notices, report, lang, show_ids, made, False)
     _warnings_sheet(sheets["warnings"], report.warnings, lang, made)
     _rules_sheet(sheets["rules"], report, lang)
+    for ws in wb.worksheets:
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4        # the marked copies print on A4 too
+        _headers_and_footers(ws, report, lang, signed=ws in (summary, sheets["violations"], sheets["notices"]))
     wb.properties.creator = "sodcheck"
     wb.properties.title = w["title"]
     return wb
