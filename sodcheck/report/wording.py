@@ -214,5 +214,6 @@ HTML: dict[str, Any] = {
     "lang": ('zh-CN', 'en'),
     "rules_title": ('运行的规则', 'Rules that ran'),
     "nothing": ('无', 'none'),
-    "page_counter": ('第 " counter(page) " 页，共 " counter(pages) " 页', 'Page " counter(page) " of " counter(pages) "'),
+    "page_counter": ('第 " counter(page) " 页，共 " counter(pages) " 页',
+                     'Page " counter(page) " of " counter(pages) "'),
 }
