@@ -308,6 +308,95 @@ def junit_error(exc: Exception, lang: str, targets: list[str | None], inputs: li
             pass
 
 
+def parse_month_option(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from .sample.draw import MONTH
+
+    match = MONTH.match(value.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise click.BadParameter(f"{value!r} is not a month in the form YYYY-MM")
+    return value.strip()
+
+
+@cli.group(invoke_without_command=True)
+@input_options
+@click.option("--month", callback=parse_month_option, metavar="YYYY-MM",
+              help="The month whose completed businesses are drawn (default: the month before --as-of).")
+@click.option("--seed", type=click.IntRange(0), metavar="N", help="Random seed (default: the month, e.g. 202403).")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "json", "csv", "table"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write the sample here instead of standard output.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: from the locale).")
+@click.pass_context
+def sample(ctx, staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled, as_of, month, seed,
+           fmt, output, lang, **ops_engine) -> None:
+    """Draw last month's businesses to re-check (每月随机抽查), reproducibly; `sample report` reads
+    the filled worksheets back. The method: docs/sample.md."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .sample import draw_sample, render_sample
+
+    lang = lang or default_lang()
+    ctx.meta["lang"] = lang
+    refuse_terminal("xlsx" if fmt == "xlsx" else None, output, lang)
+    request = request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled,
+                           as_of, **ops_engine)
+    if output not in (None, "-"):
+        refuse_inputs(output, request.input_paths())
+    with progress_bar() as progress:
+        drawn = draw_sample(request, month, seed, progress=progress)
+    write_output(render_sample(fmt, drawn, lang), output, request.input_paths())
+    random = sum(1 for b in drawn.businesses if b.reason == "random")
+    population = sum(s.population for s in drawn.strata)
+    click.echo((f"抽样 {drawn.month}，随机种子 {drawn.seed}：{population} 笔办结业务中随机抽取 {random} 笔，"
+                f"另有检查发现问题的 {len(drawn.businesses) - random} 笔重点核查" if lang == "zh" else
+                f"sample of {drawn.month}, seed {drawn.seed}: {random} of {population} completed businesses drawn "
+                f"at random, {len(drawn.businesses) - random} more with findings")
+               + (f"；已写入 {output}" if lang == "zh" else f"; wrote {output}") * (output not in (None, "-")),
+               err=True)
+
+
+@sample.command("report")
+@click.argument("worksheets", nargs=-1, required=True, metavar="FILLED.xlsx...")
+@input_options
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "html", "json"]), default="xlsx", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write the monthly report here.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language (default: from the locale).")
+def sample_report(worksheets, staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled,
+                  as_of, fmt, output, lang, **ops_engine) -> None:
+    """The monthly 内部控制稽核情况 report from the checkers' filled worksheets. With --ops (and the
+    other inputs of the sample), each worksheet's sample is drawn again and compared."""
+    from .sample import draw_sample, render_report
+    from .sample.filled import read_filled
+    from .sample.monthly import build_report
+
+    lang = lang or default_lang()
+    click.get_current_context().meta["lang"] = lang
+    refuse_terminal("xlsx" if fmt == "xlsx" else None, output, lang)
+    request = request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled,
+                           as_of, **ops_engine)
+    inputs = [*worksheets, *request.input_paths()]
+    if output not in (None, "-"):
+        refuse_inputs(output, inputs)
+    filled = [read_filled(path) for path in worksheets]
+    redraws = {}
+    if ops or ops_engine.get("ops_tables"):
+        ruleset = load_ruleset(request.rules)
+        for month, seed in sorted({(sheet.month, sheet.seed) for sheet in filled}):
+            redraws[(month, seed)] = draw_sample(request, month, seed, ruleset)
+    result = build_report(filled, redraws)
+    write_output(render_report(fmt, result, lang), output, inputs)
+    for flag in result.flags:
+        if flag.code.startswith(("SAMPLE-", "REDRAW-")):
+            click.echo(("注意：" if lang == "zh" else "note: ") + f"{flag.file}: {flag.message.get(lang)}", err=True)
+    blank = sum(t.blank for t in result.types)
+    click.echo((f"{len(filled)} 份核查表，{len(result.businesses)} 笔业务，未填写 {blank} 笔，"
+                f"核查表问题 {len(result.flags)} 项" if lang == "zh" else
+                f"{len(filled)} worksheets, {len(result.businesses)} businesses, {blank} blank, "
+                f"{len(result.flags)} worksheet problems"), err=True)
+
+
 @cli.group()
 def rules() -> None:
     """List and validate rules."""

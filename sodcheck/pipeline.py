@@ -256,7 +256,10 @@ def load_systems(arguments: list[str]) -> Systems:
     return [(name, load_permissions(paths)) for name, paths in perm_systems(arguments)]
 
 
-def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progress | None = None) -> Report:
+def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progress | None = None,
+        with_ops: Callable[[OpsLog, Report], None] | None = None) -> Report:
+    """The report of the request. ``with_ops`` is given the loaded operation log and the findings
+    while the log is still open (the monthly sample reads the month's businesses from it)."""
     progress = progress or (lambda stage: None)
     if (request.grants or request.revokes) and not request.perms:
         raise SodcheckError(Text("--grant/--revoke 需要同时给出 --perms", "--grant/--revoke need --perms"))
@@ -295,6 +298,8 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
         progress("checking")
         report = evaluate(ruleset, build_inputs(request, ruleset, progress, staffing, perms, roles, ops),
                           request.as_of)
+        if with_ops is not None and ops is not None:
+            with_ops(ops, report)
         if perms is not None and (request.grants or request.revokes):
             progress("what-if")
             changed = apply_changes(perms, request.grants, request.revokes)
