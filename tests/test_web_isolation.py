@@ -7,6 +7,7 @@ import contextlib
 import io
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,8 +139,8 @@ def test_sigterm_stops_the_server_while_a_check_runs(tmp_path):
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
         "import sodcheck.pipeline\nfrom tests.web_workloads import spin\nsodcheck.pipeline.run = spin\n")
-    temp_root = tmp_path / "tmp"
-    temp_root.mkdir()
+    # Short: the process checks are forked from listens on a unix socket under it (108 bytes at most).
+    temp_root = Path(tempfile.mkdtemp(prefix="sc-", dir="/tmp"))
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(REPO)]), "TMPDIR": str(temp_root)}
     log = tmp_path / "server.log"
@@ -171,13 +172,15 @@ def test_sigterm_stops_the_server_while_a_check_runs(tmp_path):
             if server.poll() is None:
                 server.kill()
                 server.wait()
+            left = list(temp_root.glob("sodcheck-*"))
+            shutil.rmtree(temp_root, ignore_errors=True)
     assert stopped_after < 8, log.read_text()
     assert gone(pid)
     response = answer["response"]
     # Answered before the server went, or the connection closed: never left hanging.
     if isinstance(response, httpx.Response):
         assert response.status_code == 503 and "stopping" in response.json()["error"]
-    assert not list(temp_root.glob("sodcheck-*"))
+    assert not left
     assert SAMPLE.name not in log.read_text()
 
 
