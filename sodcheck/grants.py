@@ -9,6 +9,7 @@ per role.
 """
 from __future__ import annotations
 
+import bisect
 import graphlib
 import heapq
 import re
@@ -234,6 +235,7 @@ class GrantGraph:
         self._route_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._granting_cache: dict[tuple[str, bool], list[bool]] = {}
         self._count_cache: dict[tuple[str, bool], list[int]] = {}
+        self._leading_lists: dict[str, list[bool]] = {}
 
     def match(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str | None]:
         """(duty, glob) that classified a permission under a rule duty, for evidence."""
@@ -258,6 +260,13 @@ class GrantGraph:
             byte, bit = divmod(self.columns[duty], 8)
             self._leading[duty] = (self.role_closure[:, byte] & (0x80 >> bit)) != 0
         return self._leading[duty]
+
+    def _leading_list(self, duty: str) -> list[bool]:
+        """roles_leading_to as a list: read once per role an account holds, where a numpy scalar
+        costs more than the lookup around it."""
+        if duty not in self._leading_lists:
+            self._leading_lists[duty] = self.roles_leading_to(duty).tolist()
+        return self._leading_lists[duty]
 
     def _perms_for(self, duty: str, exact: bool = False) -> np.ndarray:
         """Which permissions carry this duty or one below it (exact: this duty itself, as mapped)."""
@@ -455,14 +464,23 @@ class GrantGraph:
         candidates: list[tuple[tuple[str, ...], int, int, int]] = [
             ((f"permission:{self.permissions[perm]}",), perm, *first_row[perm])
             for perm in heapq.nsmallest(MAX_PATHS, first_row)]
-        leading = self.roles_leading_to(duty)
+        leading = self._leading_list(duty)
         held: dict[int, tuple[int, int]] = {}
         for role, file, row in starts:
             if leading[role] and (role not in held or (file, row) < held[role]):
                 held[role] = (file, row)
+        # Each role's paths come sorted, so the first MAX_PATHS of all come from the MAX_PATHS roles
+        # whose first paths come first: only their paths are candidates.
+        firsts = []
         for role, (file, row) in held.items():
             paths = self._paths.get((role, duty, exact)) or self.role_paths(role, duty, exact)
             count += paths.total
+            if paths.shown:
+                steps, _, f2, r2 = paths.shown[0]
+                firsts.append(((len(steps), steps, *((file, row) if head else (f2, r2))), paths, file, row))
+        if len(firsts) > MAX_PATHS:
+            firsts = heapq.nsmallest(MAX_PATHS, firsts, key=lambda first: first[0])
+        for _, paths, file, row in firsts:
             candidates += [(steps, perm, file, row) if head else (steps, perm, f2, r2)
                            for steps, perm, f2, r2 in paths.shown]
         candidates.sort(key=lambda p: (len(p[0]), p[0], p[2], p[3]))
@@ -718,8 +736,7 @@ class System:
 
 
 def _account_evidence(graph: GrantGraph, accounts: Accounts, acc: int, duty: str) -> list[Evidence]:
-    return graph.evidence_for((f"account:{accounts.codes[acc]}",),
-                              accounts.starts.get(acc, graph.roles_leading_to(duty)),
+    return graph.evidence_for((f"account:{accounts.codes[acc]}",), accounts.starts.get(acc),
                               accounts.direct.get(acc), duty)
 
 
@@ -743,19 +760,19 @@ class AccountSubjects(Sequence):
 
     def __init__(self, systems: list[System], rows: list[np.ndarray], people: list[IdPerson]):
         self.systems, self.rows, self.people = systems, rows, people
-        self.offsets = np.cumsum([0] + [len(r) for r in rows])
+        self.offsets = np.cumsum([0] + [len(r) for r in rows]).tolist()
 
     def __len__(self) -> int:
-        return int(self.offsets[-1]) + len(self.people)
+        return self.offsets[-1] + len(self.people)
 
     def locate(self, index: int) -> tuple[int, int]:
         """(system position, account position) of an account row."""
-        part = int(np.searchsorted(self.offsets, index, side="right")) - 1
+        part = bisect.bisect_right(self.offsets, index) - 1
         return part, int(self.rows[part][index - self.offsets[part]])
 
     def __getitem__(self, index):
         if index >= self.offsets[-1]:
-            return _person_subject(self.systems, self.people[index - int(self.offsets[-1])])
+            return _person_subject(self.systems, self.people[index - self.offsets[-1]])
         part, acc = self.locate(index)
         system = self.systems[part]
         columns = system.accounts.columns
@@ -790,7 +807,7 @@ def account_table(systems: list[System], people: list[IdPerson], *, linking: boo
 
     def members(index: int) -> IdPerson:
         if index >= subjects.offsets[-1]:
-            return people[index - int(subjects.offsets[-1])]
+            return people[index - subjects.offsets[-1]]
         return [subjects.locate(index)]
 
     def evidence(index: int, duty: str) -> list[Evidence]:

@@ -714,6 +714,9 @@ path_graphs = st.integers(min_value=1, max_value=6).flatmap(lambda n: st.fixed_d
 # Roles granting more permissions of a duty than are shown, directly and through an include.
 @example(graph={"n": 2, "includes": [(1, 0)], "grants": [(r, "business", k) for r in (0, 1) for k in range(5)],
                 "accounts": [[0], [1, 0]], "direct": [(0, "business", k) for k in (5, 4, 3, 2)]})
+# An account holding more roles that lead to the duty than paths are shown.
+@example(graph={"n": 5, "includes": [(4, 0), (3, 1)], "grants": [(r, "business", k) for r in (0, 1, 2) for k in (r, 5)],
+                "accounts": [[0, 1, 2, 3, 4]], "direct": []})
 def test_bounded_evidence_equals_every_path_sorted(tmp_path_factory, graph):
     """The paths shown and more_paths are those of sorting every grant path, though only the first
     three per role are ever made: flat exports repeat rows (one path, many rows), grants come
