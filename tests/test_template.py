@@ -11,8 +11,20 @@ from click.testing import CliRunner
 from sodcheck.cli import cli
 from sodcheck.loaders.staffing import ID_CHECK, ID_WEIGHTS, check_id, staff_status
 from sodcheck.pipeline import CheckRequest, run
+from sodcheck.report.xlsx import text_width
 from sodcheck.ruleset import load_ruleset
-from sodcheck.template import COLUMNS, COMMON_POSTS, EXAMPLE_ID, FIRST_ROW, STAFF_TYPES, WORDS, render_template
+from sodcheck.template import (
+    BLANK_ROWS,
+    COLUMNS,
+    COMMON_POSTS,
+    EXAMPLE_ID,
+    FIRST_ROW,
+    STAFF_TYPES,
+    WORDS,
+    render_template,
+)
+
+from .test_printing import printed_font_pt, printed_scale
 
 AS_OF = date(2024, 6, 30)
 CANONICAL = ["序号", "单位", "科室", "姓名", "身份证号码", "人员身份", "岗位", "岗位职责", "保管物品",
@@ -43,8 +55,11 @@ def test_template_parts(tmp_path, lang):
     assert WORDS["zh"]["instructions"] == "填表说明"
     assert wb[w["lists"]].sheet_state == "hidden"
     ws = wb[w["form"]]
-    assert "经办机构人员分工、岗位职责情况表" in ws["A1"].value
-    assert "A1:K1" in {str(r) for r in ws.merged_cells.ranges}
+    # the plan's 附件2 label, its title and the 填报单位 line above the header
+    assert ws["A1"].value.startswith("附件2")
+    assert ws["A2"].value.startswith("经办机构人员分工、岗位职责情况表")
+    assert "A2:K2" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A3"].value.startswith("填报单位（盖章）")
     header = [ws.cell(row=FIRST_ROW - 1, column=c).value for c in range(1, 12)]
     assert [h.split("\n")[0] for h in header] == CANONICAL
     assert ws.freeze_panes == f"A{FIRST_ROW}"
@@ -137,3 +152,55 @@ def test_cli_template_command(tmp_path):
     piped = runner.invoke(cli, ["template", "-o", "-", "--lang", "en"])
     assert piped.exit_code == 0
     assert openpyxl.load_workbook(io.BytesIO(piped.stdout_bytes)).sheetnames[0] == "Staffing"
+
+
+def bordered(cell) -> bool:
+    return all(getattr(cell.border, side).style for side in ("left", "right", "top", "bottom"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_prints_on_a4_with_rows_to_fill_and_a_signature_line(tmp_path, lang):
+    wb = openpyxl.load_workbook(write_template(tmp_path, lang))
+    w = WORDS[lang]
+    ws = wb[w["form"]]
+    # the example row and 20 blank rows, bordered in every column; nothing bordered below them
+    last = FIRST_ROW + BLANK_ROWS
+    assert all(bordered(ws.cell(row=r, column=c)) for r in range(FIRST_ROW, last + 1) for c in range(1, 12))
+    assert all(ws.cell(row=r, column=c).value is None for r in range(FIRST_ROW + 1, last + 1) for c in range(1, 12))
+    assert not bordered(ws.cell(row=last + 1, column=1))
+    # 填表人 / 审核人 / 填报日期 below the rows, inside what prints
+    sign = ws.cell(row=last + 2, column=1).value
+    assert all(word in sign for word in ("填表人", "审核人", "填报日期"))
+    assert ws.print_area.endswith(f"$K${last + 2}")
+    assert ws.print_title_rows == f"${FIRST_ROW - 1}:${FIRST_ROW - 1}"
+    for sheet, orientation in ((ws, "landscape"), (wb[w["instructions"]], "portrait")):
+        assert int(sheet.page_setup.paperSize) == 9 and sheet.page_setup.orientation == orientation
+        assert printed_font_pt(sheet) >= 9, (sheet.title, printed_font_pt(sheet))
+    # the form and its signature line fit one page high
+    heights = sum(ws.row_dimensions[r].height or 15 for r in range(1, last + 3))
+    printable = (595.3 - 72 * (ws.page_margins.top + ws.page_margins.bottom)) / printed_scale(ws)
+    assert heights <= printable, (heights, printable)
+    # the instructions wrap within the printed page, each row tall enough for its lines
+    notes = wb[w["instructions"]]
+    assert printed_scale(notes) == 1
+    for r in range(1, notes.max_row + 1):
+        cell = notes.cell(row=r, column=1)
+        assert cell.alignment.wrap_text
+        if cell.value:
+            lines = -(-text_width(cell.value) // (notes.column_dimensions["A"].width - 4))
+            assert notes.row_dimensions[r].height >= 18 * lines
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_instructions_say_one_thing_about_several_posts(lang):
+    """The loader reads several posts in one cell (split by 、) and one row per post alike: the
+    instructions recommend the first, say once that the second also works, and never ask for
+    one row per post."""
+    w = WORDS[lang]
+    text = "\n".join(w["lines"])
+    separator = "用“、”分隔" if lang == "zh" else "separated by 、"
+    assert text.count(separator) == 1 and separator in w["post_prompt"]
+    forbidden = "每人每个岗位一行" if lang == "zh" else "One row per person and post"
+    assert forbidden not in text
+    assert ("每个岗位一行" in text) if lang == "zh" else ("one row per post" in text)
+    assert f"{FIRST_ROW}" in w["lines"][-3]      # the example row is named by its row number
