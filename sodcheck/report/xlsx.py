@@ -345,6 +345,7 @@ def _copy_grid(marked: MarkedSheet, dst) -> None:
     source = marked.source
     covered = {(r, c) for r0, c0, r1, c1 in source.merged for r in range(r0, r1 + 1)
                for c in range(c0, c1 + 1) if (r, c) != (r0, c0)}
+    spanning = {(r0, c0) for r0, c0, r1, c1 in source.merged if c1 > c0}
     widths: dict[int, int] = {}
     header_index = marked.row_index.get(source.header_row, 0)
     data_index = marked.row_index.get(source.data_start, header_index + 1)
@@ -356,13 +357,15 @@ def _copy_grid(marked: MarkedSheet, dst) -> None:
             if header_index <= r < data_index:
                 target.font = Font(bold=True)
             target.border = GRID
-            widths[c + 1] = max(widths.get(c + 1, 0), text_width(cell.value))
+            if (r, c) not in spanning:      # a title across the sheet does not widen its first column
+                widths[c + 1] = max(widths.get(c + 1, 0), text_width(cell.value))
     for r0, c0, r1, c1 in source.merged:
         if (r1 > r0 or c1 > c0) and r0 < len(source.rows):
             dst.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=min(r1, len(source.rows) - 1) + 1,
                             end_column=c1 + 1)
     _set_widths(dst, widths)
     dst.freeze_panes = f"A{data_index + 1}"
+    _print_setup(dst, f"{header_index + 1}:{data_index}" if data_index > header_index else None)
 
 
 def _mask_ids(marked: MarkedSheet, dst, row_of) -> None:
