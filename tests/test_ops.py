@@ -351,3 +351,18 @@ def test_conformance_ops_cases():
                             capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1].endswith(" 0 failed")
+
+
+def test_a_log_larger_than_the_memory_budget_is_checked_from_a_database_file(tmp_path, monkeypatch):
+    import sodcheck.ops.frame as frame
+
+    rows = GOOD + [["F1", "参保登记", "受理", "qt2", "2024-03-05 09:00:00"],
+                   ["F2", "参保登记", "复核", "qt2", "2024-03-09 09:00:00"]]
+    in_memory = run_log(tmp_path, rows)
+    chosen = []
+    real = frame.on_disk
+    monkeypatch.setattr(frame, "BYTES_PER_ROW", 10**12)      # as if every step were huge
+    monkeypatch.setattr(frame, "on_disk", lambda *a: chosen.append(real(*a)) or chosen[-1])
+    on_disk = run_log(tmp_path, rows)
+    assert chosen == [True]
+    assert found(on_disk) == found(in_memory) == {("OPS-FRONT-BACK", "qt2"), ("OPS-OFF-HOURS", "qt2")}

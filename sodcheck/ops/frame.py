@@ -9,7 +9,7 @@ the first bad rows and the distinct step texts and business types come back.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +27,8 @@ _SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:�
 _COMPACT = r"^(\d{4})(\d{2})(\d{2})[ T]?(\d{2})(\d{2})(\d{2})?$"
 _CANONICAL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 DEFAULT_MEMORY_LIMIT = "1GB"
+# What a step takes in the compressed table, roughly (measured: 10M steps of the benchmark).
+BYTES_PER_ROW = 50
 WARNED_ROWS = 50        # skipped rows named one by one per file and reason; the rest are counted
 COLUMNS = ("biz_id", "biz_type", "step", "fixed_kind", "operator", "operator_name", "unit", "person_id",
            "time", "time_raw", "file", "row")
@@ -115,7 +117,29 @@ class OpsLog:
                 self._cleanup.cleanup()
 
 
-def connect(memory_limit: str | None, threads: int | None, spill: Path) -> Any:
+def on_disk(sources: Sequence[OpsSource], memory_limit: str | None) -> bool:
+    """Whether the log's table should live in a database file rather than in memory: a table in
+    memory cannot leave it, so a log larger than the budget (50M rows in 1 GB) must be on disk,
+    where DuckDB keeps only the blocks it is working on."""
+    import pyarrow.parquet as pq
+
+    rows = sum(s.table.num_rows if s.table is not None else pq.ParquetFile(s.parquet).metadata.num_rows
+               for s in sources)
+    return rows * BYTES_PER_ROW > 0.6 * _bytes(memory_limit or DEFAULT_MEMORY_LIMIT)
+
+
+def _bytes(size: str) -> float:
+    """DuckDB's size syntax (1GB, 512MB, 2GiB) in bytes; an unreadable size counts as 1 GB (DuckDB
+    itself rejects it when it is set)."""
+    import re
+
+    hit = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(I?B)?\s*", size.upper())
+    if not hit:
+        return 1e9
+    return float(hit[1]) * {"": 1, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[hit[2]]
+
+
+def connect(memory_limit: str | None, threads: int | None, spill: Path, disk: bool = False) -> Any:
     import ibis
 
     con = ibis.duckdb.connect()
@@ -128,8 +152,12 @@ def connect(memory_limit: str | None, threads: int | None, spill: Path) -> Any:
             raw.execute(f"SET threads = {int(threads)}")
         raw.execute("SET temp_directory = ?", [str(spill)])
         raw.execute("SET preserve_insertion_order = false")
-        # Tables stored compressed in memory: ten million steps take a few hundred MB, not 2 GB.
-        raw.execute("ATTACH ':memory:' AS ops_db (COMPRESS)")
+        # Tables stored compressed: ten million steps take a few hundred MB, not 2 GB; a log larger
+        # than the budget goes to a database file in the temporary folder.
+        if disk:
+            raw.execute("ATTACH ? AS ops_db", [str(spill.parent / "ops.duckdb")])
+        else:
+            raw.execute("ATTACH ':memory:' AS ops_db (COMPRESS)")
         raw.execute("USE ops_db")
     except Exception as exc:  # duckdb's own error for a bad setting: say which
         raise SodcheckError(Text(f"DuckDB 设置无效：{exc}", f"invalid DuckDB setting: {exc}")) from None
@@ -262,7 +290,7 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
     csv_dir = scratch / "csv"
     csv_dir.mkdir()
     sources = read_sources(paths, csv_dir, warnings)
-    con = connect(memory_limit, threads, scratch / "spill")
+    con = connect(memory_limit, threads, scratch / "spill", on_disk(sources, memory_limit))
     files = [s.display for s in sources]
     frames = []
     for index, source in enumerate(sources):
