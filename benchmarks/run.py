@@ -102,7 +102,8 @@ def measure(cmd: list[str], log_prefix: Path, timeout: float | None, cwd: Path =
     out_f.close()
     err_f.close()
     tail = lambda p: Path(p).read_bytes()[-4000:].decode("utf-8", "replace")  # noqa: E731
-    return Measurement(wall=wall, peak_mb=ru.ru_maxrss / 1024.0, rc=proc.returncode,
+    # CPU time (user + system) says less about the machine's other load than wall time does.
+    return Measurement(wall=wall, cpu=ru.ru_utime + ru.ru_stime, peak_mb=ru.ru_maxrss / 1024.0, rc=proc.returncode,
                        stdout=tail(f"{log_prefix}.stdout"), stderr=tail(f"{log_prefix}.stderr"),
                        timed_out=timed_out.is_set(), cmd=cmd)
 
@@ -130,6 +131,8 @@ def measure_interleaved(commands: dict[str, tuple[list[str], Path, tuple[int, ..
         walls = [m["wall"] for m in measured]
         best = dict(measured[walls.index(sorted(walls)[(len(walls) - 1) // 2])])   # median run
         best["walls"] = walls
+        best["cpus"] = [m["cpu"] for m in measured]
+        best["cpu"] = sorted(best["cpus"])[(len(walls) - 1) // 2]
         best["peak_mb"] = max(m["peak_mb"] for m in measured)
         out[name] = Measurement(best)
     return out
@@ -213,9 +216,9 @@ def markdown(results: list[dict], meta: dict) -> str:
              f"(≤ 4 levels), {c['duties']} user duties, {c['rules']} incompatible rules; "
              f"{c['disabled_accounts'] / max(c['accounts'], 1):.0%} of accounts disabled.")
     L.append("")
-    L.append("| accounts | account-role rows | input MB | step | wall s | peak MB "
-             "| ÷ DuckDB wall | ÷ DuckDB peak | findings |")
-    L.append("|---:|---:|---:|---|---:|---:|---:|---:|---|")
+    L.append("| accounts | account-role rows | input MB | step | wall s | CPU s | peak MB "
+             "| ÷ DuckDB wall | ÷ DuckDB CPU | ÷ DuckDB peak | findings |")
+    L.append("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         rows = r["manifest"]["rows"]
         ref = r["steps"]["duckdb"]
@@ -244,10 +247,12 @@ def markdown(results: list[dict], meta: dict) -> str:
                     findings = (f"{cmp_['b']:,} ✓ same as DuckDB" if cmp_["same"] else
                                 f"{cmp_['b']:,} ✗ {cmp_['only_b']} extra, {cmp_['only_a']} missing")
             wall = m.get("wall") if ok else None
+            cpu = m.get("cpu") if ok else None
             peak = m.get("peak_mb") if ok else None
-            rw = fmt_ratio(wall, ref.get("wall") if ref.get("rc") == 0 else None) if key != "duckdb" else "1.0×"
-            rp = fmt_ratio(peak, ref.get("peak_mb") if ref.get("rc") == 0 else None) if key != "duckdb" else "1.0×"
-            L.append(head + f"| {label} | {fmt_s(wall)} | {fmt_mb(peak)} | {rw} | {rp} | {findings} |")
+            rw, rc, rp = (fmt_ratio(mine, ref.get(what) if ref.get("rc") == 0 else None) if key != "duckdb" else "1.0×"
+                          for mine, what in ((wall, "wall"), (cpu, "cpu"), (peak, "peak_mb")))
+            L.append(head + f"| {label} | {fmt_s(wall)} | {fmt_s(cpu)} | {fmt_mb(peak)} | {rw} | {rc} | {rp} "
+                     f"| {findings} |")
     failures = []
     for r in results:
         m = r["steps"].get("sodcheck")
@@ -263,21 +268,22 @@ def markdown(results: list[dict], meta: dict) -> str:
         base = results[0]
         L.append("")
         growth = results[-1]["manifest"]["rows"]["account_roles"] / base["manifest"]["rows"]["account_roles"]
-        L.append("Growth with the number of account-role rows (wall time relative to the smallest run; "
-                 f"linear growth would give {growth:.1f}× at full):")
+        L.append("Growth with the number of account-role rows (wall and CPU time relative to the smallest run; "
+                 f"linear growth would give {growth:.1f}× at the largest):")
         L.append("")
         L.append("| step | " + " | ".join(f"{r['manifest']['rows']['account_roles']:,} rows" for r in results) + " |")
         L.append("|---|" + "---:|" * len(results))
         for key, label in (("pyarrow", "pyarrow read"), ("duckdb", "DuckDB reference"), ("sodcheck", "sodcheck")):
-            cells = []
-            b = base["steps"].get(key, {})
-            for r in results:
-                m = r["steps"].get(key, {})
-                if m.get("rc") == 0 and b.get("rc") == 0:
-                    cells.append(f"{fmt_s(m['wall'])} s ({m['wall'] / b['wall']:.1f}×)")
-                else:
-                    cells.append("–")
-            L.append(f"| {label} | " + " | ".join(cells) + " |")
+            for measure_, unit in (("wall", "wall"), ("cpu", "CPU")):
+                cells = []
+                b = base["steps"].get(key, {})
+                for r in results:
+                    m = r["steps"].get(key, {})
+                    if m.get("rc") == 0 and b.get("rc") == 0 and m.get(measure_) is not None:
+                        cells.append(f"{fmt_s(m[measure_])} s ({m[measure_] / b[measure_]:.1f}×)")
+                    else:
+                        cells.append("–")
+                L.append(f"| {label}, {unit} | " + " | ".join(cells) + " |")
     return "\n".join(L) + "\n"
 
 
