@@ -53,9 +53,14 @@ class ArrowCells(Sequence[Cell]):
     A million distinct names or sequence numbers stay in Arrow's buffers: one cell is built when a
     row is read, and all of them only when the whole column is walked."""
 
+    # Cells built one at a time before the whole column is built: reading a few rows (the header,
+    # rows with a warning) stays cheap, and reading every row one by one costs one build of all.
+    ONE_AT_A_TIME = 4096
+
     def __init__(self, dictionary: pa.Array):
         self.dictionary = dictionary
         self._cells: list[Cell] | None = None
+        self._built = 0
 
     def __len__(self) -> int:
         return len(self.dictionary) + 1
@@ -67,7 +72,8 @@ class ArrowCells(Sequence[Cell]):
     def __getitem__(self, index: slice) -> list[Cell]: ...
 
     def __getitem__(self, index: int | slice) -> Cell | list[Cell]:
-        if self._cells is not None or isinstance(index, slice):
+        self._built += 1
+        if self._cells is not None or isinstance(index, slice) or self._built > self.ONE_AT_A_TIME:
             return self.all()[index]
         if index < 0:
             index += len(self)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import gc
 import re
-from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, overload
@@ -267,22 +267,22 @@ def _header_texts(texts: pa.Array, cells: Sequence[Cell]) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- reading rows
 
-_new_object = object.__new__
+def _maker(cls: type) -> Callable[..., Any]:
+    """A function making an instance of a frozen dataclass from its fields in declaration order,
+    without the dataclass __init__, which sets each field through object.__setattr__ (5 µs a
+    Posting, against 0.4 µs: a million-row sheet makes a million people and two million postings).
+    Written from the class's fields, as dataclasses writes __init__, so it follows the model."""
+    names = tuple(each.name for each in fields(cls))
+    lines = [f"def make({', '.join(names)}):", "    instance = new(cls)", "    attributes = instance.__dict__"]
+    lines += [f"    attributes[{name!r}] = {name}" for name in names]
+    lines.append("    return instance")
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    exec("\n".join(lines), namespace)      # the text is made from the class's field names only
+    return namespace["make"]
 
 
-def _frozen(cls: type, names: tuple[str, ...], values: tuple) -> Any:
-    """An instance of a frozen dataclass without its __init__, which sets each field through
-    object.__setattr__ (5 µs a Posting; a million-row sheet makes two million postings). Fields are
-    set in declaration order, so instances still share one key table."""
-    instance: Any = _new_object(cls)
-    attributes = instance.__dict__
-    for name, value in zip(names, values):
-        attributes[name] = value
-    return instance
-
-
-POSTING_FIELDS = tuple(Posting.__dataclass_fields__)
-PERSON_FIELDS = tuple(Person.__dataclass_fields__)
+make_posting = _maker(Posting)
+make_person = _maker(Person)
 
 
 def _raw_value(value: object) -> str:
@@ -626,8 +626,7 @@ class _SheetReader:
         duties_parts = [column("duties", "")] + [column(k, "") for k in values if k.startswith("duties:")]
         duties = duties_parts[0] if len(duties_parts) == 1 else \
             ["；".join(filter(None, parts)) for parts in zip(*duties_parts)]
-        excel_rows = np.asarray(self.sheet.row_numbers[self.data_start:self.data_start + len(unit_of)],
-                                dtype=np.int64)[used].tolist()
+        excel_rows = _lookup(self.sheet.row_numbers, used + self.data_start)      # the sheet's own numbers
         return SheetRows(
             self.file, self.sheet.name, self.letters, excel_rows, names, name_keys, units,
             [unit_keys[unit] for unit in units], column("department", ""),
@@ -769,11 +768,11 @@ class PostingTable(Sequence[Posting]):
         return self._posting(index, r, self.sheets[s], r - int(self._sheet_starts[s]))
 
     def _posting(self, index: int, r: int, sheet: SheetRows, k: int) -> Posting:
-        return _frozen(Posting, POSTING_FIELDS, (
+        return make_posting(
             self.person_keys[self.person_codes[r]], sheet.units[k], self.texts[index], self.sources[index],
             sheet.starts[k], sheet.start_raws[k], sheet.established[k], sheet.staff_types[k], sheet.departments[k],
             sheet.file, sheet.sheet, sheet.rows[k], self.columns[index], sheet.columns.get("post_start"),
-            sheet.columns.get("staff_type")))
+            sheet.columns.get("staff_type"))
 
     def __iter__(self) -> Iterator[Posting]:
         bounds = self.bounds
@@ -857,47 +856,59 @@ def build_people(sheets: list[SheetRows], warnings: list[DataWarning]) -> tuple[
     names = [name for sheet in sheets for name in sheet.names]
     compact_names = [key for sheet in sheets for key in sheet.name_keys]
     units = [unit for sheet in sheets for unit in sheet.units]
-    people = [_frozen(Person, PERSON_FIELDS, (
-        key, names[r] if names[r].isascii() else compact_names[r], units[r], id_values[i] if i >= 0 else None))
-        for key, r, i in zip(person_keys, source.tolist(), person_ids.tolist())]
+    people = [make_person(key, names[r] if names[r].isascii() else compact_names[r], units[r],
+                          id_values[i] if i >= 0 else None)
+              for key, r, i in zip(person_keys, source.tolist(), person_ids.tolist())]
     return people, _posting_table(sheets, person_keys, person_codes)
 
 
 def _posting_table(sheets: list[SheetRows], person_keys: list[str], person_codes: np.ndarray) -> PostingTable:
     """Each row's postings in the order the officer reads them: posts, custody items, the post
-    category, the duties; a row with none of the first three still gives one empty post."""
-    bounds = array("q", [0])
-    texts: list[str] = []
+    category, the duties; a row with none of the first three still gives one empty post. Built kind
+    by kind over all rows, then put in row order by one stable sort."""
+    rows: list[np.ndarray] = []
+    texts: list[object] = []
     sources: list[str] = []
     columns: list[str | None] = []
+    start = 0
     for sheet in sheets:
-        letters = sheet.columns
-        post_column, category_column, duties_column = letters.get("post"), letters.get("category"), \
-            letters.get("duties")
-        for posts, custody, category, duties in zip(sheet.posts, sheet.custody, sheet.categories, sheet.duties):
-            for text, letter in posts:
-                texts.append(text)
-                sources.append("post")
-                columns.append(letter)
-            for text, letter in custody:
-                texts.append(text)
-                sources.append("custody")
-                columns.append(letter)
-            if category:
-                texts.append(category)
-                sources.append("category")
-                columns.append(category_column)
-            if duties:
-                texts.append(duties)
-                sources.append("duties")
-                columns.append(duties_column)
-            if not (posts or custody or category):
-                texts.append("")
-                sources.append("post")
-                columns.append(post_column)
-            bounds.append(len(texts))
-    return PostingTable(sheets, person_keys, person_codes, np.frombuffer(bounds, dtype=np.int64), texts, sources,
-                        columns)
+        count, letters = len(sheet), sheet.columns
+        numbers = np.arange(start, start + count)
+        has_items = np.zeros(count, dtype=bool)
+        for items, source in ((sheet.posts, "post"), (sheet.custody, "custody")):
+            lengths = np.fromiter(map(len, items), dtype=np.int64, count=count)
+            has_items |= lengths > 0
+            listed = list(chain.from_iterable(items))
+            rows.append(np.repeat(numbers, lengths))
+            texts += [text for text, _ in listed]
+            columns += [letter for _, letter in listed]
+            sources += [source] * len(listed)
+        for values, source in ((sheet.categories, "category"), (sheet.duties, "duties")):
+            given = np.fromiter(map(bool, values), dtype=bool, count=count)
+            if source == "category":
+                has_items |= given
+            rows.append(numbers[given])
+            texts += [value for value in values if value]
+            columns += [letters.get(source)] * int(given.sum())
+            sources += [source] * int(given.sum())
+        rows.append(numbers[~has_items])
+        texts += [""] * int((~has_items).sum())
+        columns += [letters.get("post")] * int((~has_items).sum())
+        sources += ["post"] * int((~has_items).sum())
+        start += count
+    row_of = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    order = np.argsort(row_of, kind="stable")       # by row; within a row, in the order kinds were added
+    bounds = np.searchsorted(row_of[order], np.arange(start + 1), side="left")
+
+    del row_of, rows
+
+    def ordered(values: list) -> list:
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        values.clear()      # a million-row sheet's postings: the copies are made one list at a time
+        return table[order].tolist()
+
+    return PostingTable(sheets, person_keys, person_codes, bounds, ordered(texts), ordered(sources), ordered(columns))
 
 
 def expand_paths(paths: list[str], suffixes: tuple[str, ...]) -> list[tuple[Path, str]]:
