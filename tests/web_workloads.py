@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,19 @@ def where_am_i(request: CheckRequest):
     listing = sorted(os.listdir("."))
     said = f"cwd={os.getcwd()} staff={request.staff} listing={listing}"
     raise SodcheckError(Text(said, said))
+
+
+def with_serials(request: CheckRequest):
+    """The real check, with each staffing row's 序号 as a sheet with a 序号 column gives it (here
+    the sheet's row number less one), so that the page's showing of it can be tested."""
+    report = run(request)
+
+    def numbered(finding):
+        return replace(finding, evidence=tuple(replace(e, serial=str(e.row - 1)) if e.sheet and e.row else e
+                                               for e in finding.evidence))
+
+    return replace(report, violations=tuple(map(numbered, report.violations)),
+                   notices=tuple(map(numbered, report.notices)))
 
 
 @pytest.fixture(scope="session", autouse=True)

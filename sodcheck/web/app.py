@@ -10,6 +10,7 @@ and id numbers.
 # those of routes defined inside create_app resolve only when evaluated eagerly.
 
 import hmac
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -31,9 +32,10 @@ from .. import __version__
 from ..model import Report
 from ..pipeline import CheckRequest, run
 from ..ruleset import load_ruleset
+from ..sample.draw import MONTH, previous_month
 from ..template import render_template
 from .common import MAX_FILES, lang_of, log, msg
-from .isolation import Checks, Limits, Outcome
+from .isolation import Checks, Limits, Outcome, SampleChoice, Task
 from .middleware import COOKIE, BodyLimit, Guard, SecurityHeaders, TokenAuth, session_value
 from .pages import login_page, upload_page
 
@@ -73,6 +75,37 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 FileList = Annotated[list[UploadFile] | None, File()]
+OpsList = Annotated[list[UploadFile] | None, File(description="operation logs (经办日志): csv, xlsx, xls or parquet")]
+# The fields every check and sample takes, in the order the page sends them.
+INPUT_FIELDS = ("staff", "perms", "roles", "rules", "ops")
+SEED = r"\d{1,18}"
+
+
+def check_inputs(files: dict[str, list[UploadFile]], task: Task) -> str | None:
+    """The message key of what is missing from the uploads for this task, if anything."""
+    if sum(len(uploads) for uploads in files.values()) > MAX_FILES:
+        return "too_many"
+    if task.sample is not None:
+        return None if files["ops"] else "no_ops"
+    return None if files["staff"] or files["perms"] or files["roles"] or files["ops"] else "no_input"
+
+
+def sample_choice(month: str | None, seed: str | None, day: date) -> SampleChoice | str:
+    """The month and seed as typed on the form, or the message key of what is wrong with them."""
+    month = (month or "").strip() or previous_month(day)
+    match = MONTH.match(month)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return "bad_month"
+    seed = (seed or "").strip()
+    if seed and not re.fullmatch(SEED, seed):
+        return "bad_seed"
+    return SampleChoice(month, int(seed) if seed else None)
+
+
+def attachment(outcome: Outcome, media: str, ext: str) -> Response:
+    assert outcome.summary is not None and outcome.data is not None
+    name = outcome.summary.download_name(ext)
+    return Response(outcome.data, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
 def create_app(token: str | None = None, max_upload_mb: float = 20, rules: list[str] | None = None,
@@ -115,26 +148,28 @@ def create_app(token: str | None = None, max_upload_mb: float = 20, rules: list[
                             headers=getattr(exc, "headers", None))
 
     async def checked(request: Request, by_field: dict[str, list[UploadFile] | None], as_of: str | None,
-                      lang: str, fmt: str | None = None, extras: bool = False) -> Outcome:
+                      lang: str, fmt: str | None = None, extras: bool = False,
+                      sample: tuple[str | None, str | None] | None = None) -> Outcome:
+        """Run a check (or, given the form's month and seed, draw a sample) in its worker."""
         request.scope["sodcheck.lang"] = lang
-        files = {name: uploads or [] for name, uploads in by_field.items()}
-        count = sum(len(uploads) for uploads in files.values())
-        if count > MAX_FILES:
-            return Outcome(422, {"error": msg("too_many", lang)})
-        if not (files["staff"] or files["perms"] or files["roles"]):
-            return Outcome(422, {"error": msg("no_input", lang)})
+        files = {name: by_field.get(name) or [] for name in INPUT_FIELDS}
         try:
             day = date.fromisoformat(as_of) if as_of else date.today()
         except ValueError:
             return Outcome(422, {"error": msg("bad_date", lang)})
+        choice = sample_choice(*sample, day) if sample is not None else None
+        if isinstance(choice, str):
+            return Outcome(422, {"error": msg(choice, lang)})
+        task = Task(day, lang, fmt, extras, choice)
+        missing = check_inputs(files, task)
+        if missing:
+            return Outcome(422, {"error": msg(missing, lang)})
         started = time.perf_counter()
-        outcome = await checks.run(files, day, lang, fmt, extras)
-        summary = outcome.summary
+        outcome = await checks.run(files, task)
         size = sum(upload.size or 0 for uploads in files.values() for upload in uploads)
-        log.info("%s: %d file(s), %d KB -> %d; %s violations, %s notices, %s people; %.2f s",
-                 request.url.path, count, size // 1024, outcome.status,
-                 summary.violations if summary else "-", summary.notices if summary else "-",
-                 summary.people if summary else "-", time.perf_counter() - started)
+        log.info("%s: %d file(s), %d KB -> %d; %s; %.2f s", request.url.path,
+                 sum(len(uploads) for uploads in files.values()), size // 1024, outcome.status,
+                 outcome.summary.counts() if outcome.summary else "-", time.perf_counter() - started)
         return outcome
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -188,13 +223,13 @@ def create_app(token: str | None = None, max_upload_mb: float = 20, rules: list[
     @app.post("/api/check", summary="Check uploaded sheets; the JSON of `sodcheck check --format json`",
               responses=dict(ERROR_RESPONSES))
     async def api_check(request: Request, staff: FileList = None, perms: FileList = None,
-                        roles: FileList = None, rules: FileList = None,
+                        roles: FileList = None, rules: FileList = None, ops: OpsList = None,
                         as_of: Annotated[str | None, Form(description="YYYY-MM-DD; default today")] = None,
                         lang: Annotated[Literal["zh", "en"] | None, Form()] = None,
                         extras: Annotated[bool, Query(description="add evidence lines and labels "
                                                       "for the page under `extras`")] = False):
-        outcome = await checked(request, {"staff": staff, "perms": perms, "roles": roles, "rules": rules},
-                                as_of, request_lang(request, lang), extras=extras)
+        outcome = await checked(request, {"staff": staff, "perms": perms, "roles": roles, "rules": rules,
+                                          "ops": ops}, as_of, request_lang(request, lang), extras=extras)
         return JSONResponse(outcome.body, status_code=outcome.status)
 
     @app.post("/api/report", summary="The same check, as a report file to download",
@@ -205,17 +240,32 @@ def create_app(token: str | None = None, max_upload_mb: float = 20, rules: list[
     async def api_report(request: Request,
                          fmt: Annotated[DownloadFormat, Query(alias="format")],
                          staff: FileList = None, perms: FileList = None,
-                         roles: FileList = None, rules: FileList = None,
+                         roles: FileList = None, rules: FileList = None, ops: OpsList = None,
                          as_of: Annotated[str | None, Form()] = None,
                          lang: Annotated[Literal["zh", "en"] | None, Form()] = None):
-        outcome = await checked(request, {"staff": staff, "perms": perms, "roles": roles, "rules": rules},
-                                as_of, request_lang(request, lang), fmt=fmt)
-        if outcome.status != 200 or outcome.summary is None:
+        outcome = await checked(request, {"staff": staff, "perms": perms, "roles": roles, "rules": rules,
+                                          "ops": ops}, as_of, request_lang(request, lang), fmt=fmt)
+        if outcome.status != 200:
             return JSONResponse(outcome.body, status_code=outcome.status)
-        media, ext = DOWNLOADS[fmt]
-        name = f"sodcheck-{outcome.summary.as_of.isoformat()}.{ext}"
-        return Response(outcome.data, media_type=media,
-                        headers={"content-disposition": f'attachment; filename="{name}"'})
+        return attachment(outcome, *DOWNLOADS[fmt])
+
+    @app.post("/api/sample", summary="The monthly sample's xlsx worksheet, as `sodcheck sample --format xlsx`",
+              response_class=Response,
+              responses={200: {"content": {XLSX_TYPE: {}}, "description": "the checker's worksheet"},
+                         **ERROR_RESPONSES})
+    async def api_sample(request: Request, ops: OpsList = None, staff: FileList = None, perms: FileList = None,
+                         roles: FileList = None, rules: FileList = None,
+                         month: Annotated[str | None, Form(description="YYYY-MM; default the month before "
+                                                                       "as_of")] = None,
+                         seed: Annotated[str | None, Form(description="a whole number; default the month "
+                                                                      "as a number, e.g. 202403")] = None,
+                         as_of: Annotated[str | None, Form(description="YYYY-MM-DD; default today")] = None,
+                         lang: Annotated[Literal["zh", "en"] | None, Form()] = None):
+        outcome = await checked(request, {"staff": staff, "perms": perms, "roles": roles, "rules": rules,
+                                          "ops": ops}, as_of, request_lang(request, lang), sample=(month, seed))
+        if outcome.status != 200:
+            return JSONResponse(outcome.body, status_code=outcome.status)
+        return attachment(outcome, XLSX_TYPE, "xlsx")
 
     @app.get("/api/template", summary="The blank Annex 2 workbook to fill in", response_class=Response,
              responses={200: {"content": {XLSX_TYPE: {}}, "description": "xlsx"}, 401: ERROR_RESPONSES[401]})

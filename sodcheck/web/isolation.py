@@ -1,4 +1,5 @@
-"""Every check runs in a process of its own, with a wall-clock and a memory limit.
+"""Every check, and every monthly sample, runs in a process of its own, with a wall-clock and a
+memory limit (a sample runs the same check over the operation logs, then draws from them).
 
 An upload can make a check run away: a pattern that takes exponential time holds the interpreter,
 a workbook that unpacks into millions of cells takes gigabytes. Run in a thread of the server, such
@@ -40,12 +41,13 @@ from pathlib import Path
 import anyio
 from fastapi import UploadFile
 
-from ..model import Report, SodcheckError
+from ..model import Evidence, Report, SodcheckError
 from ..pipeline import CheckRequest, run
 from ..report import RenderOptions, render
 from ..report.json_doc import document
 from ..report.table import assessment_items
 from ..report.text import evidence_line
+from ..sample import draw_sample, render_sample
 from .common import code_location, log, msg
 from .uploads import FIELD_TYPES, check_content, save_uploads
 
@@ -76,13 +78,54 @@ class Summary:
     people: object
     as_of: date
 
+    def counts(self) -> str:
+        return f"{self.violations} violations, {self.notices} notices, {self.people} people"
+
+    def download_name(self, ext: str) -> str:
+        return f"sodcheck-{self.as_of.isoformat()}.{ext}"
+
+
+@dataclass(frozen=True)
+class SampleSummary:
+    """What the server logs about a drawn sample (counts only) and names the worksheet after."""
+
+    month: str
+    seed: int
+    population: int
+    drawn: int
+
+    def counts(self) -> str:
+        return f"sample of {self.month}: {self.drawn} of {self.population} businesses"
+
+    def download_name(self, ext: str) -> str:
+        return f"sodcheck-sample-{self.month}-seed-{self.seed}.{ext}"
+
+
+@dataclass(frozen=True)
+class SampleChoice:
+    """A monthly sample instead of a check: the month drawn, and the seed (None: the month's own)."""
+
+    month: str
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a request asks its worker to do with the uploads."""
+
+    as_of: date
+    lang: str
+    fmt: str | None = None      # a report file in this format instead of the JSON document
+    extras: bool = False        # the page's evidence lines and assessment items beside the JSON
+    sample: SampleChoice | None = None
+
 
 @dataclass(frozen=True)
 class Outcome:
     status: int
     body: dict | None = None
     data: bytes | None = None
-    summary: Summary | None = None
+    summary: Summary | SampleSummary | None = None
     # For a bug in the child: the exception's type and place in sodcheck's code, for the log.
     bug: str | None = None
 
@@ -94,12 +137,13 @@ class Job:
     folder: str
     inputs: dict[str, list[str]]
     office_rules: tuple[str, ...]
-    as_of: date
-    lang: str
-    fmt: str | None
-    extras: bool
+    task: Task
     pipeline: Callable[[CheckRequest], Report]
     limits: Limits = field(default_factory=Limits)
+
+    @property
+    def lang(self) -> str:
+        return self.task.lang
 
 
 # ----------------------------------------------------------------------------- in the child
@@ -108,11 +152,24 @@ def page_extras(report: Report, lang: str) -> dict:
     """What the page shows beyond the JSON contract, worded by the CLI's own functions."""
     return {
         "evidence": {
-            "violations": [[evidence_line(e, report, lang) for e in v.evidence] for v in report.violations],
-            "notices": [[evidence_line(e, report, lang) for e in v.evidence] for v in report.notices],
+            "violations": [[page_evidence_line(e, report, lang) for e in v.evidence] for v in report.violations],
+            "notices": [[page_evidence_line(e, report, lang) for e in v.evidence] for v in report.notices],
         },
         "assessment": assessment_items(report, lang),
     }
+
+
+def page_evidence_line(e: Evidence, report: Report, lang: str) -> str:
+    """The CLI's evidence line; for a step of an operation log, also what was done, by whom and when
+    (the line alone gives only the log's row, and the officer reads the page without the log open)."""
+    line = evidence_line(e, report, lang)
+    if e.step is None:
+        return line
+    step = f"“{e.step}”" if lang == "zh" else f'"{e.step}"'
+    more = ""
+    if e.more_rows:
+        more = f"（另有 {e.more_rows} 个环节）" if lang == "zh" else f" (+{e.more_rows} more steps)"
+    return " ".join(part for part in (f"{line}:", e.biz_id, step, e.operator, e.time) if part) + more
 
 
 def confine(limits: Limits) -> None:
@@ -140,17 +197,33 @@ def execute(job: Job) -> Outcome:
     for field_name, names in job.inputs.items():
         for name in names:
             check_content(Path(name), FIELD_TYPES[field_name])
+    task = job.task
     request = CheckRequest(staff=job.inputs["staff"], perms=job.inputs["perms"], roles=job.inputs["roles"],
-                           rules=[*job.office_rules, *job.inputs["rules"]], as_of=job.as_of)
+                           rules=[*job.office_rules, *job.inputs["rules"]], ops=job.inputs.get("ops", []),
+                           as_of=task.as_of)
+    if task.sample is not None:
+        return sample_outcome(request, task.sample, task.lang)
     report = job.pipeline(request)
     summary = Summary(len(report.violations), len(report.notices), report.stat("people", "-"), report.as_of)
-    if job.fmt is None:
-        body = document(report, job.lang, show_ids=False)
-        if job.extras:
-            body["extras"] = page_extras(report, job.lang)
+    if task.fmt is None:
+        body = document(report, task.lang, show_ids=False)
+        if task.extras:
+            body["extras"] = page_extras(report, task.lang)
         return Outcome(200, body, summary=summary)
-    data = render(job.fmt, report, RenderOptions(lang=job.lang))
-    return Outcome(200, data=data.encode("utf-8") if isinstance(data, str) else data, summary=summary)
+    data = render(task.fmt, report, RenderOptions(lang=task.lang))
+    return Outcome(200, data=as_bytes(data), summary=summary)
+
+
+def sample_outcome(request: CheckRequest, choice: SampleChoice, lang: str) -> Outcome:
+    """The checker's xlsx worksheet, drawn exactly as `sodcheck sample --format xlsx` draws it."""
+    drawn = draw_sample(request, choice.month, choice.seed)
+    summary = SampleSummary(drawn.month, drawn.seed, sum(s.population for s in drawn.strata),
+                            len(drawn.businesses))
+    return Outcome(200, data=as_bytes(render_sample("xlsx", drawn, lang)), summary=summary)
+
+
+def as_bytes(data: str | bytes) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 def child_main(job: Job, answer: Connection) -> None:
@@ -212,8 +285,8 @@ class Checks:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(process.pid, signal.SIGKILL)
 
-    async def run(self, by_field: dict[str, list[UploadFile]], as_of: date, lang: str, fmt: str | None,
-                  extras: bool) -> Outcome:
+    async def run(self, by_field: dict[str, list[UploadFile]], task: Task) -> Outcome:
+        lang = task.lang
         if self.slots is None:  # made inside the running event loop
             self.slots = anyio.CapacityLimiter(self.limits.concurrent)
         if self.stopping:
@@ -224,16 +297,15 @@ class Checks:
         except TimeoutError:
             return Outcome(503, {"error": msg("busy", lang)})
         try:
-            return await anyio.to_thread.run_sync(self.in_own_folder, by_field, as_of, lang, fmt, extras)
+            return await anyio.to_thread.run_sync(self.in_own_folder, by_field, task)
         finally:
             self.slots.release()
 
-    def in_own_folder(self, by_field: dict[str, list[UploadFile]], as_of: date, lang: str, fmt: str | None,
-                      extras: bool) -> Outcome:
+    def in_own_folder(self, by_field: dict[str, list[UploadFile]], task: Task) -> Outcome:
         folder = tempfile.mkdtemp(prefix="sodcheck-")
         try:
             inputs = save_uploads(by_field, Path(folder))
-            job = Job(folder, inputs, self.office_rules, as_of, lang, fmt, extras, self.pipeline, self.limits)
+            job = Job(folder, inputs, self.office_rules, task, self.pipeline, self.limits)
             return self.supervise(job)
         finally:
             # The child is dead by now (supervise waits for it), so nothing can write here any more.

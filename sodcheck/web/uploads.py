@@ -26,12 +26,16 @@ from .common import MESSAGES
 SPREADSHEET = ("xlsx", "xlsm", "xls", "csv")
 EXCEL = ("xlsx", "xlsm", "xls")
 RULE_FILES = ("yaml", "yml")
+OPERATION_LOGS = ("csv", "xlsx", "xls", "parquet")
+# A parquet file begins and ends with these four bytes (the footer's length sits just before the end).
+PARQUET_MAGIC = b"PAR1"
 # What each upload field accepts, judged by name here and by content in check_content.
 FIELD_TYPES: dict[str, tuple[str, ...]] = {
     "staff": SPREADSHEET,
     "perms": SPREADSHEET + ("txt", "tsv"),
     "roles": RULE_FILES + ("json",),
     "rules": RULE_FILES,
+    "ops": OPERATION_LOGS,
 }
 # Linux allows 255 bytes in a file name; Chinese characters take three each in UTF-8.
 NAME_BYTES = 200
@@ -39,7 +43,7 @@ NAME_BYTES = 200
 
 def extension(name: str) -> str:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return ext if re.fullmatch(r"[a-z0-9]{1,5}", ext) else ""
+    return ext if re.fullmatch(r"[a-z0-9]{1,7}", ext) else ""
 
 
 def display_name(raw: str | None, index: int) -> str:
@@ -96,6 +100,9 @@ def check_content(path: Path, allowed: tuple[str, ...]) -> None:
     ext = extension(path.name)
     if ext not in allowed:
         raise SodcheckError(MESSAGES["bad_ext"].format(**kinds), file=label)
+    if ext == "parquet":
+        check_parquet(path, head, label)
+        return
     kind = sniff(path, head)
     if kind in ("xlsx", "xls"):
         if not set(allowed) & set(EXCEL):
@@ -108,6 +115,17 @@ def check_content(path: Path, allowed: tuple[str, ...]) -> None:
     if kind != "text":
         raise SodcheckError(MESSAGES["binary"], file=label)
     decode(path.read_bytes(), label)
+
+
+def check_parquet(path: Path, head: bytes, label: str) -> None:
+    """Only the frame is vetted here: the magic at both ends, with room for a footer between. Pages
+    that inflate beyond reason are the memory limit's to stop, in the worker that reads them."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - len(PARQUET_MAGIC)))
+        tail = handle.read()
+    if size < 3 * len(PARQUET_MAGIC) or not head.startswith(PARQUET_MAGIC) or tail != PARQUET_MAGIC:
+        raise SodcheckError(MESSAGES["not_parquet"], file=label)
 
 
 def check_workbook_zip(path: Path, label: str) -> None:
