@@ -6,7 +6,8 @@ Each step runs as its own process (wall time and peak RSS from outside, as bench
 does): pandas.read_csv / pandas.read_excel of the file, sodcheck's load_staffing of it, and
 load_staffing followed by building every Posting (what the rules then read). The steps of a file
 run in turns, round after round, so that load from other work on the machine hits all of them
-alike; the table gives the median of the rounds and the ratio to pandas.
+alike; the table gives the median of the rounds and the ratio to pandas, for wall time and for
+CPU time (user + system, which load from other work changes far less).
 """
 from __future__ import annotations
 
@@ -65,34 +66,30 @@ def write_xlsx(path: Path, count: int) -> None:
     workbook.save(path)
 
 
-def measure(code: str, path: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of one process running code on path."""
+def measure(code: str, path: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MB) of one process running code on path."""
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, str(path)], check=True)
     wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return wall, peak
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def one_run(code: str, path: Path) -> tuple[float, float]:
+def one_run(code: str, path: Path) -> tuple[float, ...]:
     # ru_maxrss of children is the largest so far: each figure comes from a fresh interpreter.
     result = subprocess.run([sys.executable, __file__, "--one", code, str(path)], check=True,
                             capture_output=True, text=True)
-    wall, peak = map(float, result.stdout.split())
-    return wall, peak
+    return tuple(map(float, result.stdout.split()))
 
 
-def interleaved(steps: list[str], path: Path, repeat: int) -> dict[str, tuple[float, float]]:
-    """(median wall s, median peak MB) of each step, the steps run in turns, repeat rounds."""
-    walls: dict[str, list[float]] = {step: [] for step in steps}
-    peaks: dict[str, list[float]] = {step: [] for step in steps}
+def interleaved(steps: list[str], path: Path, repeat: int) -> dict[str, tuple[float, ...]]:
+    """(median wall s, median CPU s, median peak MB) of each step, the steps run in turns, repeat rounds."""
+    figures: dict[str, list[tuple[float, ...]]] = {step: [] for step in steps}
     for round_number in range(repeat):
         # Every other round the other way round, so that neither side always follows the other.
         for step in steps if round_number % 2 == 0 else steps[::-1]:
-            wall, peak = one_run(STEPS[step], path)
-            walls[step].append(wall)
-            peaks[step].append(peak)
-    return {step: (statistics.median(walls[step]), statistics.median(peaks[step])) for step in steps}
+            figures[step].append(one_run(STEPS[step], path))
+    return {step: tuple(statistics.median(values) for values in zip(*runs)) for step, runs in figures.items()}
 
 
 def machine() -> str:
@@ -113,8 +110,8 @@ def main() -> None:
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        wall, peak = measure(args.one[0], Path(args.one[1]))
-        print(f"{wall:.3f} {peak:.0f}")
+        wall, cpu, peak = measure(args.one[0], Path(args.one[1]))
+        print(f"{wall:.3f} {cpu:.3f} {peak:.0f}")
         return
     with tempfile.TemporaryDirectory() as folder:
         csv_path, xlsx_path = Path(folder) / "annex2.csv", Path(folder) / "annex2.xlsx"
@@ -123,17 +120,17 @@ def main() -> None:
         print(machine())
         print(f"median of {args.repeat} interleaved runs each")
         print()
-        print("| file | rows | step | wall s | peak MB | ÷ pandas wall | ÷ pandas peak |")
-        print("|---|---:|---|---:|---:|---:|---:|")
+        print("| file | rows | step | wall s | CPU s | peak MB | ÷ pandas wall | ÷ pandas CPU | ÷ pandas peak |")
+        print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
         for path, count, reference in ((csv_path, args.csv_rows, "pandas.read_csv"),
                                        (xlsx_path, args.xlsx_rows, "pandas.read_excel")):
             if not count:
                 continue
             figures = interleaved([reference, *SODCHECK_STEPS], path, args.repeat)
-            base_wall, base_peak = figures[reference]
-            for step, (wall, peak) in figures.items():
-                print(f"| {path.suffix[1:]} | {count:,} | {step} | {wall:.2f} | {peak:.0f} | "
-                      f"{wall / base_wall:.2f}× | {peak / base_peak:.2f}× |", flush=True)
+            base_wall, base_cpu, base_peak = figures[reference]
+            for step, (wall, cpu, peak) in figures.items():
+                print(f"| {path.suffix[1:]} | {count:,} | {step} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | "
+                      f"{wall / base_wall:.2f}× | {cpu / base_cpu:.2f}× | {peak / base_peak:.2f}× |", flush=True)
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
