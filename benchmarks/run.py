@@ -208,7 +208,7 @@ def markdown(results: list[dict], meta: dict) -> str:
     L.append("")
     L.append(f"Measured {meta['date']} on {meta['machine']}; Python {meta['python']}, pyarrow {meta['pyarrow']}, "
              f"DuckDB {meta['duckdb']}, sodcheck {meta['sodcheck_rev']}. "
-             f"Wall time and peak RSS of each whole process, measured from outside"
+             f"Wall time, CPU time and peak RSS of each whole process, measured from outside"
              + (f" (median of {meta['repeat']} interleaved runs)" if meta['repeat'] > 1 else "") + "; page cache warm.")
     c = results[-1]["manifest"]["rows"]
     L.append(f"Catalogue: {c['roles']:,} roles, {c['permissions']:,} permissions, "
