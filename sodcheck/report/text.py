@@ -56,6 +56,10 @@ def evidence_line(e: Evidence, report: Report, lang: str) -> str:
             more = f"（另有 {e.more_paths} 条路径）" if lang == "zh" else f" (+{e.more_paths} more paths)"
         return f"{' → '.join(path_step(s, lang) for s in e.path)} → {duty}{more}"
     what = f"“{e.post}”" if lang == "zh" and e.post else (repr(e.post) if e.post else "")
+    if e.step is not None or e.operator is not None:
+        # A step of an operation log: which business, the step as written, who did it and when.
+        step = (f"“{e.step}”" if lang == "zh" else repr(e.step)) if e.step else ""
+        what = " ".join(p for p in (e.biz_id or "", step, e.operator or "", (e.time or "").replace("T", " ")) if p)
     where = location(e, lang)
     note = (f"（备注：{e.note}）" if lang == "zh" else f"(note: {e.note})") if e.note else ""
     return " ".join(p for p in (f"{where}:" if where and what else where, what, f"→ {duty}" if duty else "", note)
