@@ -103,7 +103,8 @@ class OpsLog:
         that several queries read (a check's hits, their evidence)."""
         self._temporaries += 1
         name = f"ops_tmp_{self._temporaries}"
-        table = self.con.create_table(name, expr, temp=True)
+        # In the log's own database: on disk when the log is, so it can leave memory too.
+        table = self.con.create_table(name, expr)
         try:
             yield table
         finally:
