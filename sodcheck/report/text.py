@@ -60,6 +60,8 @@ def evidence_line(e: Evidence, report: Report, lang: str) -> str:
         # A step of an operation log: which business, the step as written, who did it and when.
         step = (f"“{e.step}”" if lang == "zh" else repr(e.step)) if e.step else ""
         what = " ".join(p for p in (e.biz_id or "", step, e.operator or "", (e.time or "").replace("T", " ")) if p)
+        if e.more_rows:
+            what += f"（另有 {e.more_rows} 个环节）" if lang == "zh" else f" (+{e.more_rows} more steps)"
     where = location(e, lang)
     note = (f"（备注：{e.note}）" if lang == "zh" else f"(note: {e.note})") if e.note else ""
     return " ".join(p for p in (f"{where}:" if where and what else where, what, f"→ {duty}" if duty else "", note)

@@ -41,7 +41,7 @@ from pathlib import Path
 import anyio
 from fastapi import UploadFile
 
-from ..model import Evidence, Report, SodcheckError
+from ..model import Report, SodcheckError
 from ..pipeline import CheckRequest, run
 from ..report import RenderOptions, render
 from ..report.json_doc import document
@@ -152,24 +152,11 @@ def page_extras(report: Report, lang: str) -> dict:
     """What the page shows beyond the JSON contract, worded by the CLI's own functions."""
     return {
         "evidence": {
-            "violations": [[page_evidence_line(e, report, lang) for e in v.evidence] for v in report.violations],
-            "notices": [[page_evidence_line(e, report, lang) for e in v.evidence] for v in report.notices],
+            "violations": [[evidence_line(e, report, lang) for e in v.evidence] for v in report.violations],
+            "notices": [[evidence_line(e, report, lang) for e in v.evidence] for v in report.notices],
         },
         "assessment": assessment_items(report, lang),
     }
-
-
-def page_evidence_line(e: Evidence, report: Report, lang: str) -> str:
-    """The CLI's evidence line; for a step of an operation log, also what was done, by whom and when
-    (the line alone gives only the log's row, and the officer reads the page without the log open)."""
-    line = evidence_line(e, report, lang)
-    if e.step is None:
-        return line
-    step = f"“{e.step}”" if lang == "zh" else f'"{e.step}"'
-    more = ""
-    if e.more_rows:
-        more = f"（另有 {e.more_rows} 个环节）" if lang == "zh" else f" (+{e.more_rows} more steps)"
-    return " ".join(part for part in (f"{line}:", e.biz_id, step, e.operator, e.time) if part) + more
 
 
 def confine(limits: Limits) -> None:
