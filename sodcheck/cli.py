@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .model import SEVERITY_RANK, Report, SodcheckError
+from .model import SEVERITY_RANK, Report, SodcheckError, Text
 from .output import refuse_inputs, write_file
 from .pipeline import CheckRequest, parse_change, run
 from .report import BINARY_FORMATS, FORMATS, RenderOptions, render
@@ -139,6 +139,14 @@ INPUT_OPTIONS = [
                  help="Memory budget for checking operation logs, e.g. 1GB; beyond it DuckDB spills to disk."),
     click.option("--threads", type=click.IntRange(1, 256), metavar="N",
                  help="Threads for checking operation logs (default: all cores)."),
+    click.option("--ops-table", "ops_tables", multiple=True, metavar="DB.TABLE",
+                 help="Operation log kept as a catalog (Hive) table; needs --engine spark. Repeatable."),
+    click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+                 help="Where the operation-log checks run: embedded DuckDB, or Spark (pip install 'sodcheck[spark]'); "
+                      "same findings. On Spark, --ops also takes URIs Spark reads (hdfs://, s3a://, file://)."),
+    click.option("--spark-remote", metavar="sc://HOST:PORT", help="With --engine spark: a Spark Connect server."),
+    click.option("--spark-master", metavar="URL",
+                 help="With --engine spark: the Spark master (default local[*], or spark-submit's)."),
     click.option("--rules", "rules", multiple=True, metavar="PATH",
                  help="Extra rule file (YAML) or folder. Repeatable."),
     click.option("--waivers", metavar="FILE",
@@ -157,11 +165,15 @@ def input_options(command):
 
 
 def request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled, as_of,
-                 **more) -> CheckRequest:
+                 ops_tables=(), engine="duckdb", spark_remote=None, spark_master=None, **more) -> CheckRequest:
     """The CheckRequest the input options describe, with what a command adds (baseline, what-if)."""
+    if engine != "spark" and (spark_remote or spark_master):
+        raise SodcheckError(Text("--spark-remote/--spark-master 需要 --engine spark",
+                                 "--spark-remote/--spark-master need --engine spark"))
     return CheckRequest(staff=list(staff), perms=list(perms), roles=list(roles), rules=list(rules), as_of=as_of,
                         include_disabled=include_disabled, waivers=waivers, ops=list(ops),
-                        memory_limit=memory_limit, threads=threads, **more)
+                        memory_limit=memory_limit, threads=threads, ops_tables=list(ops_tables), engine=engine,
+                        spark_remote=spark_remote, spark_master=spark_master, **more)
 
 
 def run_with_progress(request: CheckRequest, ruleset: Ruleset | None = None) -> Report:
@@ -200,7 +212,7 @@ def cli() -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from LANG).")
 @click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
 def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, baseline, include_disabled, grants, revokes,
-          as_of, fmt, output, sarif_output, junit_output, fail_on, exit_zero, lang, show_ids) -> None:
+          as_of, fmt, output, sarif_output, junit_output, fail_on, exit_zero, lang, show_ids, **ops_engine) -> None:
     """Check the inputs against the built-in and given rules."""
     lang = lang or default_lang()
     click.get_current_context().meta["lang"] = lang
@@ -209,7 +221,7 @@ def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, basel
     try:
         request = request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled,
                                as_of, baseline=baseline, grants=[parse_change(g) for g in grants],
-                               revokes=[parse_change(r) for r in revokes])
+                               revokes=[parse_change(r) for r in revokes], **ops_engine)
         # Before any work: a report that would replace an input is refused, whatever the run finds.
         inputs = request.input_paths()
         for target in (output, sarif_output, junit_output):
@@ -247,7 +259,7 @@ def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, basel
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from the locale).")
 @click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
 def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled, as_of, baseline,
-           answers, plan_file, scale_file, fmt, output, lang, show_ids) -> None:
+           answers, plan_file, scale_file, fmt, output, lang, show_ids, **ops_engine) -> None:
     """Score the 考核表 (self-assessment) from the findings and the answers file."""
     from .assess import BINARY_FORMATS as ASSESS_BINARY
     from .assess import render as render_assessment
@@ -259,7 +271,7 @@ def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, incl
     click.get_current_context().meta["lang"] = lang
     refuse_terminal(fmt if fmt in ASSESS_BINARY else None, output, lang)
     request = request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled,
-                           as_of, baseline=baseline)
+                           as_of, baseline=baseline, **ops_engine)
     inputs = [*request.input_paths(), *(p for p in (answers, plan_file, scale_file) if p)]
     if output not in (None, "-"):
         refuse_inputs(output, inputs)
@@ -271,7 +283,8 @@ def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, incl
     # those rules would need, and the report lists only the rules that applied.
     ruleset = load_ruleset(request.rules)
     report = run_with_progress(request, ruleset)
-    given = [kind for kind, paths in (("staff", staff), ("perms", perms), ("roles", roles), ("ops", ops)) if paths]
+    logs = [*ops, *request.ops_tables]
+    given = [kind for kind, paths in (("staff", staff), ("perms", perms), ("roles", roles), ("ops", logs)) if paths]
     result = score(plan, scale, report, given, answered, tuple(rule.info() for rule in ruleset.enabled))
     write_output(render_assessment(fmt, result, RenderOptions(lang=lang, show_ids=show_ids)), output, inputs)
     if output not in (None, "-"):

@@ -34,6 +34,7 @@ from .model import Report, SodcheckError, Text, Violation, sorted_violations
 from .imports import allow_pandas
 from .ops.frame import OpsLog, load_ops
 from .ops.people import identify_by_accounts, identify_by_names
+from .ops.spark import SparkOptions
 from .ruleset import Ruleset, load_ruleset
 from .waivers import apply_waivers, load_waivers
 
@@ -55,6 +56,10 @@ class CheckRequest:
     ops: list[str] = field(default_factory=list)        # operation logs (files or folders)
     memory_limit: str | None = None     # DuckDB's budget for the operation log, e.g. 1GB
     threads: int | None = None          # DuckDB threads for the operation log
+    ops_tables: list[str] = field(default_factory=list)     # catalog tables of operation logs (Spark)
+    engine: str = "duckdb"              # where the operation-log checks run: duckdb or spark
+    spark_remote: str | None = None     # Spark Connect URL, sc://host:port
+    spark_master: str | None = None     # Spark master URL (default local[*])
 
     def input_paths(self) -> list[str]:
         """Every file or folder this run reads: no output may replace one of them."""
@@ -275,7 +280,7 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
             if reading is not None:
                 progress("permissions")
                 perms = reading.result()   # waits; a reading error surfaces here
-    if not (request.staff or request.perms or request.roles or request.ops):
+    if not (request.staff or request.perms or request.roles or request.ops or request.ops_tables):
         raise SodcheckError(Text("请至少给出一个输入：--staff、--perms、--roles 或 --ops",
                                  "give at least one input: --staff, --perms, --roles or --ops"))
     staffing = None
@@ -290,10 +295,11 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
     waivers = load_waivers(request.waivers, ruleset) if request.waivers else None
     baseline = load_baseline(request.baseline) if request.baseline else None
     ops = None
-    if request.ops:
+    if request.ops or request.ops_tables:
         progress("operation log")
         allow_pandas()      # ibis converts results through pandas' modules
-        ops = load_ops(request.ops, ruleset.ops, request.memory_limit, request.threads)
+        spark = SparkOptions(request.spark_remote, request.spark_master) if request.engine == "spark" else None
+        ops = load_ops(request.ops, ruleset.ops, request.memory_limit, request.threads, spark, request.ops_tables)
     try:
         progress("checking")
         report = evaluate(ruleset, build_inputs(request, ruleset, progress, staffing, perms, roles, ops),

@@ -19,6 +19,7 @@ from typing import Any
 from ..loaders.ops import WIDE_STEPS, OpsSource, read_sources
 from ..model import DataWarning, SodcheckError, Text
 from .config import COMPLETING_KINDS, REVIEW_KINDS, OpsConfig
+from .spark import SparkOptions
 
 # 2024-03-05 09:12:33, 2024/3/5 9:12, 2024年3月5日 9时12分33秒, 2024.03.05 09:12:33.000
 _SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:：时](\d{1,2})"
@@ -26,6 +27,8 @@ _SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]+(\d{1,2})[:�
 # 20240305091233, 202403050912
 _COMPACT = r"^(\d{4})(\d{2})(\d{2})[ T]?(\d{2})(\d{2})(\d{2})?$"
 _CANONICAL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+# A canonical time within the years and hours sodcheck accepts; the calendar is checked by the cast.
+_VALID = r"^(19\d\d|20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
 DEFAULT_MEMORY_LIMIT = "1GB"
 # What a step takes in the compressed table, roughly (measured: 10M steps of the benchmark).
 BYTES_PER_ROW = 50
@@ -70,6 +73,8 @@ class OpsLog:
     accounts_given: bool = False
     _cleanup: Any = None
     _temporaries: int = 0
+    # --engine spark: the Spark session the tables live in (None: embedded DuckDB).
+    spark: Any = None
     # One row per business with a judged step: whether it is completed, the review kinds it had
     # (has_review, has_recheck, has_approve), the levels its class needs, its unit and type.
     businesses: Any = None
@@ -103,16 +108,21 @@ class OpsLog:
         that several queries read (a check's hits, their evidence)."""
         self._temporaries += 1
         name = f"ops_tmp_{self._temporaries}"
-        # In the log's own database: on disk when the log is, so it can leave memory too.
-        table = self.con.create_table(name, expr)
+        table = self.spark.store(name, expr) if self.spark else self.con.create_table(name, expr)
         try:
             yield table
         finally:
-            self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+            if self.spark:
+                self.spark.drop(name)
+            else:
+                self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
     def close(self) -> None:
         try:
-            self.con.disconnect()
+            if self.spark:
+                self.spark.close()
+            else:
+                self.con.disconnect()
         finally:
             if self._cleanup is not None:
                 self._cleanup.cleanup()
@@ -171,7 +181,11 @@ def _text(column: Any) -> Any:
 
 def parse_time(column: Any) -> Any:
     """A timestamp from a datetime column or from text in the formats officers' systems write.
-    Components are validated before a timestamp is made (no engine-specific lenient parsing)."""
+
+    The text is rewritten as YYYY-MM-DD HH:MM:SS, checked by a pattern (years 1900 to 2100, hours
+    0 to 23: DuckDB would read 24:00:00 as the next day, Spark not at all) and cast with TRY_CAST,
+    which refuses dates the calendar lacks (2023-02-29, 04-31) on every engine. Each component is
+    extracted once: an expression that repeats them grows past what Spark compiles to code."""
     import ibis
 
     kind = column.type()
@@ -180,25 +194,18 @@ def parse_time(column: Any) -> Any:
     if kind.is_date():
         return column.cast("timestamp")
     text = column.cast("string").strip()
-    canonical = text.re_search(_CANONICAL)
     separated = text.re_search(_SEPARATED)
 
-    def part(index: int) -> Any:
+    def part(index: int, width: int) -> Any:
         value = ibis.ifelse(separated, text.re_extract(_SEPARATED, index), text.re_extract(_COMPACT, index))
-        return value.nullif("").cast("int32")
+        return value.nullif("").lpad(width, "0")
 
-    year, month, day, hour, minute = (part(i) for i in range(1, 6))
-    second = part(6).fill_null(0)
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    month_days = ibis.cases((month == 2, ibis.ifelse(leap, 29, 28)), (month.isin([4, 6, 9, 11]), 30), else_=31)
-    valid = (year.between(1900, 2100) & month.between(1, 12) & (day >= 1) & (day <= month_days)
-             & hour.between(0, 23) & minute.between(0, 59) & second.between(0, 59)).fill_null(False)
-    # Invalid rows get harmless components: an engine may evaluate both branches.
-    made = ibis.timestamp(ibis.ifelse(valid, year, 2000), ibis.ifelse(valid, month, 1),
-                          ibis.ifelse(valid, day, 1), ibis.ifelse(valid, hour, 0),
-                          ibis.ifelse(valid, minute, 0), ibis.ifelse(valid, second, 0))
-    fast = text.try_cast("timestamp")
-    return ibis.cases((canonical, fast), (valid, made), else_=ibis.null("timestamp"))
+    second = ibis.ifelse(separated, text.re_extract(_SEPARATED, 6), text.re_extract(_COMPACT, 6))
+    rewritten = (part(1, 4) + "-" + part(2, 2) + "-" + part(3, 2) + " " + part(4, 2) + ":" + part(5, 2) + ":"
+                 + second.nullif("").fill_null("0").lpad(2, "0"))
+    # The common case, already canonical, is not taken apart (no regular expression extracts from it).
+    candidate = ibis.ifelse(text.re_search(_CANONICAL), text, rewritten)
+    return ibis.ifelse(candidate.re_search(_VALID), candidate.try_cast("timestamp"), ibis.null("timestamp"))
 
 
 def _time_text(column: Any) -> Any:
@@ -223,7 +230,9 @@ def _raw(con: Any, source: OpsSource, index: int) -> tuple[Any, Any]:
     return table, row
 
 
-def _frame(raw: Any, row: Any, source: OpsSource, index: int) -> list[Any]:
+def _frame(raw: Any, row: Any, source: OpsSource, index: int, file: Any = None) -> list[Any]:
+    """The source's rows as steps; ``file`` is the index of each row's file in the log's list of
+    files when one source spans several (a folder Spark reads), else ``index``."""
     import ibis
 
     fields = source.fields
@@ -236,8 +245,9 @@ def _frame(raw: Any, row: Any, source: OpsSource, index: int) -> list[Any]:
         are classified, not ten million times here."""
         return raw[fields[name]].cast("string").nullif("") if name in fields else ibis.null("string")
 
+    file_index = ibis.literal(index, "int32") if file is None else file.cast("int32")
     common = {"biz_id": text("biz_id"), "biz_type": as_written("biz_type"), "unit": text("unit"),
-              "person_id": text("person_id"), "file": ibis.literal(index, "int32"), "row": row.cast("int64")}
+              "person_id": text("person_id"), "file": file_index, "row": row.cast("int64")}
     if source.layout == "long":
         time_column = raw[fields["time"]]
         return [raw.select(**common, step=as_written("step"), fixed_kind=ibis.null("string"),
@@ -274,29 +284,55 @@ def _problem(rows: Any, blank_steps: list[str]) -> Any:
 
 
 def load_ops(paths: list[str], config: OpsConfig, memory_limit: str | None = None,
-             threads: int | None = None) -> OpsLog:
+             threads: int | None = None, spark: SparkOptions | None = None, tables: Sequence[str] = ()) -> OpsLog:
+    """The log of ``paths`` (and, on Spark, catalog ``tables``) on embedded DuckDB, or on Spark
+    when ``spark`` is given."""
     import ibis
 
     # CSV copies and DuckDB's spill files live here; removed by OpsLog.close, or at exit.
     scratch = tempfile.TemporaryDirectory(prefix="sodcheck-ops-", ignore_cleanup_errors=True)
+    engine = None
     try:
-        return _load(paths, config, memory_limit, threads, Path(scratch.name), scratch, ibis)
+        if spark is None and tables:
+            raise SodcheckError(Text("--ops-table 需要 --engine spark", "--ops-table needs --engine spark"))
+        if spark is not None:
+            from .spark import SparkEngine
+
+            engine = SparkEngine(spark, threads)
+        return _load(paths, config, memory_limit, threads, Path(scratch.name), scratch, ibis, engine, tables)
     except BaseException:
+        if engine is not None:
+            engine.close()
         scratch.cleanup()
         raise
 
 
-def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLog:
+def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis, engine=None, tables=()) -> OpsLog:
+    from .spark import is_uri
+
     warnings: list[DataWarning] = []
     csv_dir = scratch / "csv"
     csv_dir.mkdir()
-    sources = read_sources(paths, csv_dir, warnings)
-    con = connect(memory_limit, threads, scratch / "spill", on_disk(sources, memory_limit))
+    uris = [p for p in paths if engine is not None and is_uri(p)]
+    sources = read_sources([p for p in paths if p not in uris], csv_dir, warnings)
+    con = connect(memory_limit, threads, scratch / "spill", on_disk(sources, memory_limit)) \
+        if engine is None else engine.con
     files = [s.display for s in sources]
     frames = []
     for index, source in enumerate(sources):
-        raw, row = _raw(con, source, index)
+        raw, row = _raw(con, source, index) if engine is None else engine.local_source(source)
         frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, index)]
+    # Read by Spark where they are: a folder's files are told apart by each row's file path.
+    for uri in uris:
+        for source, raw, row, paths_read in engine.uri_sources(uri):
+            first = len(files)
+            files += paths_read
+            file = raw["__file"].substitute({p: first + i for i, p in enumerate(paths_read)}, else_=first)
+            frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, first, file)]
+    for name in tables:
+        source, raw, row = engine.table_source(name)
+        files.append(name)
+        frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, len(files) - 1)]
     union = frames[0] if len(frames) == 1 else ibis.union(*frames)
     # The step texts and business types are few: classify them here, then write the one table the
     # checks read, kind and class looked up, in a single pass over the log. A lookup of a few dozen
@@ -318,7 +354,8 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
         if biz_type is not None and chosen is not None and chosen is not default:
             levels_of[biz_type] = chosen.levels
     null = ibis.null("string")
-    table = con.create_table("ops_steps", union.select(
+    store = con.create_table if engine is None else engine.store
+    table = store("ops_steps", union.select(
         "biz_id", "biz_type", "step", "fixed_kind", "operator", "operator_name", "unit", "person_id", "time",
         "file", "row",
         time_raw=ibis.ifelse(union.time.isnull(), union.time_raw, null),
@@ -332,14 +369,14 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis) -> OpsLo
     named = steps.filter(steps.operator_name.notnull())
     names = named.group_by("operator").agg(name=named.operator_name.min()).to_pyarrow().to_pylist()
     judged = steps.filter(steps.kind.notnull() & (steps.kind != "view"))
-    per_business = con.create_table("ops_businesses", judged.group_by("biz_id").agg(
+    per_business = store("ops_businesses", judged.group_by("biz_id").agg(
         completed=judged.kind.isin(COMPLETING_KINDS).any(), required=judged.levels.max(),
         unit=judged.unit.min(), biz_type=judged.biz_type.min(),
         **{f"has_{k}": (judged.kind == k).any() for k in REVIEW_KINDS}))
     summary = steps.aggregate(latest=steps.time.max(), rows=steps.count()).to_pyarrow().to_pylist()[0]
     businesses = per_business.aggregate(count=per_business.count(), in_progress=(~per_business.completed).sum())
     counts = businesses.to_pyarrow().to_pylist()[0]
-    log = OpsLog(con, steps, files, config, summary["latest"], warnings, _cleanup=cleanup)
+    log = OpsLog(con, steps, files, config, summary["latest"], warnings, _cleanup=cleanup, spark=engine)
     log.businesses = per_business
     # Businesses still in progress (no approve, pay or complete step) are not judged by review levels.
     log.stats.update(ops_files=len(files), ops_rows=summary["rows"], ops_businesses=counts["count"],
