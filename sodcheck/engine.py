@@ -73,6 +73,7 @@ def people_duties(staffing: StaffingData, taxonomy: Taxonomy, warnings: list[Dat
         duties[posting.person_key].setdefault(duty, []).append(Evidence(
             posting.file, posting.sheet, posting.row, post, duty, pattern, start=posting.start,
             cells=(posting.column,) if posting.column else (), unit=posting.unit,
+            serial=posting.serial or None, note=posting.note or None,
             start_column=posting.start_column, staff_column=posting.staff_column))
 
     for postings in by_row.values():

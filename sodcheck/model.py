@@ -89,6 +89,8 @@ class Posting:
     column: str | None
     start_column: str | None = None
     staff_column: str | None = None
+    serial: str = ""            # the sheet's 序号 of the row
+    note: str = ""              # the row's 备注
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,22 @@ def test_messages_name_the_post_as_written(tmp_path):
     doc = json.loads(out.read_text(encoding="utf-8"))
     message = next(v["message"] for v in doc["violations"] if v["rule_id"] == "STAFF-HIGH-RISK")
     assert "缴费核定（费率核定）" in message
+
+
+def test_locations_give_the_sheets_serial_and_findings_its_note(tmp_path):
+    header = ["序号", "姓名", "单位", "人员身份", "岗位", "任现岗时间", "备注"]
+    sheet = write_xlsx(tmp_path / "staff.xlsx", {"人员分工": [
+        header, ["27", "赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""],
+        ["28", "郑佳", "养老保险管理中心", "在编", "会计、出纳", "2020.01", "人员不足暂兼"]]})
+    out = tmp_path / "out.csv"
+    run_cli("check", "--staff", str(sheet), "--as-of", "2021-01-01", "--format", "csv", "-o", str(out), "--lang", "zh")
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    evidence = next(r["依据"] for r in rows if r["规则"] == "SOD-ACC-CASH")
+    assert "第3行（序号28）" in evidence and "备注：人员不足暂兼" in evidence
+    doc_out = tmp_path / "out.json"
+    run_cli("check", "--staff", str(sheet), "--as-of", "2021-01-01", "--format", "json", "-o", str(doc_out))
+    doc = json.loads(doc_out.read_text(encoding="utf-8"))
+    first = next(v for v in doc["violations"] if v["rule_id"] == "SOD-ACC-CASH")["evidence"][0]
+    assert first["serial"] == "28" and first["note"] == "人员不足暂兼"

@@ -16,6 +16,9 @@ STAFF_ALIASES: dict[str, tuple[str, ...]] = {
     "custody": ("保管物品", "保管事项", "保管物品名称", "保管印章票据"),
     "duties": ("岗位职责", "主要职责", "工作职责", "职责"),
     "category": ("岗位类别", "岗位类型"),
+    # The sheet's own numbering and remarks: what officers go by, and why a post is shared (人员不足暂兼).
+    "serial": ("序号", "编号", "序"),
+    "note": ("备注", "备注说明"),
     "post_start": ("任现岗时间", "任现岗位时间", "岗位起始时间", "任职起始时间", "任职时间",
                    "从事本岗位时间", "任现职时间", "上岗时间", "任现岗起始时间", "现岗位任职时间"),
 }

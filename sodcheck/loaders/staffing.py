@@ -360,6 +360,8 @@ class SheetRows:
     categories: list[str]
     starts: list[date | None]
     start_raws: list[str]
+    serials: list[str]
+    notes: list[str]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -507,7 +509,7 @@ class _SheetReader:
     def _field_values(self) -> dict[str, tuple[list, np.ndarray]]:
         """Each field's distinct values, judged: the work every row used to repeat."""
         values: dict[str, tuple[list, np.ndarray]] = {}
-        for field_name in ("department", "category", "duties"):
+        for field_name in ("department", "category", "duties", "serial", "note"):
             if (texts := self._texts(field_name)) is not None:
                 values[field_name] = texts
         if (ids := self._id_numbers()) is not None:
@@ -633,7 +635,8 @@ class _SheetReader:
             column("id_number", None),
             column("staff_type", "", itemgetter(0)), column("staff_type", None, itemgetter(1)),
             joined("post", concatenated), joined("custody", concatenated), duties, column("category", ""),
-            column("post_start", None, attrgetter("value")), column("post_start", "", attrgetter("raw")))
+            column("post_start", None, attrgetter("value")), column("post_start", "", attrgetter("raw")),
+            column("serial", ""), column("note", ""))
 
 
 def _staff_type(text: str) -> tuple[str, bool | None]:
@@ -772,7 +775,7 @@ class PostingTable(Sequence[Posting]):
             self.person_keys[self.person_codes[r]], sheet.units[k], self.texts[index], self.sources[index],
             sheet.starts[k], sheet.start_raws[k], sheet.established[k], sheet.staff_types[k], sheet.departments[k],
             sheet.file, sheet.sheet, sheet.rows[k], self.columns[index], sheet.columns.get("post_start"),
-            sheet.columns.get("staff_type"))
+            sheet.columns.get("staff_type"), sheet.serials[k], sheet.notes[k])
 
     def __iter__(self) -> Iterator[Posting]:
         bounds = self.bounds
