@@ -26,12 +26,12 @@ from .grants import (
     concat_tables,
     role_table,
 )
+from .imports import allow_pandas
 from .linking import link_accounts, people_by_id_number
 from .loaders.permissions import PermissionData, load_permissions
 from .loaders.roles import RoleConfig, load_roles, role_config_table
 from .loaders.staffing import StaffingData, load_staffing
 from .model import Report, SodcheckError, Text, Violation, sorted_violations
-from .imports import allow_pandas
 from .ops.frame import OpsLog, load_ops
 from .ops.people import identify_by_accounts, identify_by_names
 from .ops.spark import SparkOptions
