@@ -324,11 +324,11 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis, engine=N
         frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, index)]
     # Read by Spark where they are: a folder's files are told apart by each row's file path.
     for uri in uris:
-        for source, raw, row, paths_read in engine.uri_sources(uri):
-            first = len(files)
-            files += paths_read
-            file = raw["__file"].substitute({p: first + i for i, p in enumerate(paths_read)}, else_=first)
-            frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, first, file)]
+        source, raw, row, paths_read = engine.uri_source(uri)
+        first = len(files)
+        files += paths_read
+        file = raw["__file"].substitute({p: first + i for i, p in enumerate(paths_read)}, else_=first)
+        frames += [f.select(*COLUMNS) for f in _frame(raw, row, source, first, file)]
     for name in tables:
         source, raw, row = engine.table_source(name)
         files.append(name)

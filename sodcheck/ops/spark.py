@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -32,6 +33,7 @@ INSTALL = "pip install 'sodcheck[spark]'"
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 CONNECT_TIMEOUT = 5.0   # seconds to reach a Spark Connect server or a standalone master
+ANSWER_TIMEOUT = 60.0   # seconds for a reached Connect server to answer a first query
 _views = count()
 
 
@@ -49,7 +51,11 @@ def is_uri(path: str) -> bool:
 
 
 def _unreachable(url: str, reason: object) -> SodcheckError:
-    return SodcheckError(Text(f"无法连接 Spark：{url}（{reason}）", f"cannot reach Spark at {url} ({reason})"))
+    # A Connect URL may carry a token (sc://host:15002/;token=...): never shown.
+    shown = re.sub(r"(?i)(token=)[^;]*", r"\1***", url)
+    if isinstance(reason, Exception):
+        reason = _first_line(reason)
+    return SodcheckError(Text(f"无法连接 Spark：{shown}（{reason}）", f"cannot reach Spark at {shown} ({reason})"))
 
 
 def _probe(url: str, default_port: int) -> None:
@@ -78,10 +84,7 @@ def _session(options: SparkOptions, threads: int | None) -> tuple[Any, bool]:
                                  f"--engine spark needs PySpark: install it with {INSTALL}")) from None
     if options.remote:
         _probe(options.remote, 15002)
-        try:
-            return SparkSession.builder.remote(options.remote).getOrCreate(), True
-        except Exception as exc:  # missing Connect client libraries, a server that is no Spark
-            raise _unreachable(options.remote, exc) from None
+        return _answering(options.remote, lambda: SparkSession.builder.remote(options.remote).getOrCreate()), True
     active = SparkSession.getActiveSession()
     if active is not None and options.master is None:
         return active, False        # a notebook's, a test's or spark-submit's session
@@ -107,6 +110,28 @@ def _session(options: SparkOptions, threads: int | None) -> tuple[Any, bool]:
     except Exception as exc:  # no Java, a master that refuses
         raise SodcheckError(Text(f"无法启动 Spark（{master or 'spark-submit'}）：{exc}",
                                  f"cannot start Spark ({master or 'spark-submit'}): {exc}")) from None
+
+
+def _answering(url: str, connect: Any) -> Any:
+    """The Connect session, once the server has answered a query. A port that is open but does
+    not speak Spark Connect as asked (TLS expected, a token missing) makes the client retry for
+    many minutes: given up after ANSWER_TIMEOUT seconds, naming the URL."""
+    result: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            session = connect()
+            session.sql("SELECT 1").collect()
+            result["session"] = session
+        except Exception as exc:  # missing Connect client libraries, a server that refuses
+            result["error"] = exc
+
+    worker = threading.Thread(target=attempt, name="sodcheck-spark-connect", daemon=True)
+    worker.start()
+    worker.join(ANSWER_TIMEOUT)
+    if "session" in result:
+        return result["session"]
+    raise _unreachable(url, result.get("error") or f"no answer in {ANSWER_TIMEOUT:g} s")
 
 
 class SparkEngine:
@@ -171,6 +196,7 @@ class SparkEngine:
     def local_source(self, source: OpsSource) -> tuple[Any, Any]:
         """A source the loader read from this machine, as a Spark table and its row numbers."""
         import ibis
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         if source.parquet is None:
@@ -180,12 +206,13 @@ class SparkEngine:
             frame = self.session.read.parquet(Path(source.parquet).resolve().as_uri())
             table, row = self._numbered(frame, source.first_row)
         else:
-            table = ibis.memtable(pq.read_table(source.parquet))
-            row = table[source.row_column] if source.row_column else None
-            if row is None:
-                # Arrow keeps the file's order: number it before it leaves this machine.
-                table = table.mutate(__row=ibis.row_number() + source.first_row)
-                row = table["__row"]
+            arrow = pq.read_table(source.parquet)
+            if not source.row_column:
+                # Numbered here, in the file's order: Spark keeps no order of rows it is sent.
+                first = source.first_row
+                arrow = arrow.append_column("__row", pa.array(range(first, first + arrow.num_rows), pa.int64()))
+            table = ibis.memtable(arrow)
+            row = table[source.row_column or "__row"]
         if source.row_column:
             row = table[source.row_column]
         return table, row
@@ -210,7 +237,7 @@ class SparkEngine:
         table = self._view(numbered)
         return table, table["__row"]
 
-    def uri_sources(self, uri: str) -> list[tuple[OpsSource, Any, Any, list[str]]]:
+    def uri_source(self, uri: str) -> tuple[OpsSource, Any, Any, list[str]]:
         """A file or folder at a URI: (source, table, row numbers, the paths of its files)."""
         parquet = uri.rstrip("/").lower().endswith(".parquet") or self._is_parquet_folder(uri)
         try:
@@ -230,7 +257,7 @@ class SparkEngine:
                                 file=uri) from None
         if not files:
             raise SodcheckError(Text("没有可读取的行", "no row to read"), file=uri)
-        return [(source, table, row, files)]
+        return source, table, row, files
 
     def _is_parquet_folder(self, uri: str) -> bool:
         try:
@@ -276,5 +303,11 @@ class SparkEngine:
 
 
 def _first_line(exc: Exception) -> str:
+    details = getattr(exc, "details", None)      # a gRPC error (Spark Connect): its one-line reason
+    if callable(details):
+        try:
+            return str(details())[:300]
+        except Exception:
+            pass
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
