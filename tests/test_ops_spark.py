@@ -211,3 +211,22 @@ def test_spark_options_need_the_spark_engine(tmp_path):
     result = CliRunner().invoke(cli, ["check", "--ops", str(tmp_path), "--spark-master", "local[2]"])
     assert result.exit_code == 2
     assert "--engine spark" in result.output
+
+
+def test_times_read_alike_on_both_engines(spark, tmp_path):
+    """Every time format the loader reads, and the ones it refuses (24:00:00, a 29 February of a
+    common year, a year outside 1900-2100, month 13), give the same steps, warnings and
+    off-hours findings (a Saturday, 18:00:00, a holiday) on both engines."""
+    times = ["2024-03-05 09:00:00", "2024/3/5 9:05", "2024年3月5日 9时10分05秒", "20240305091500",
+             "2024.03.05 09:20:00.000", "2024-03-09 10:00:00", "2024-03-05 18:00:00", "2024-10-02 10:00:00",
+             "2024-03-05 24:00:00", "2023-02-29 10:00:00", "1899-12-31 10:00:00", "2024-13-01 10:00:00",
+             "2024-03-05T07:59:59", "yesterday"]
+    rows = ["业务流水号,业务类型,环节,操作员,操作时间"]
+    rows += [f"YW{i:03d},参保登记,受理,qt{i % 3:03d},{t}" for i, t in enumerate(times)]
+    log = tmp_path / "ops.csv"
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = assert_parity(["--ops", str(log), "--lang", "en"], tmp_path)
+    skipped = {w["row"] for w in report["warnings"] if w["code"] == "ROW-SKIPPED"}
+    assert skipped == {10, 11, 12, 13, 15}          # header on line 1: time i is on row i + 2
+    off_hours = [v for v in report["violations"] if v["rule_id"] == "OPS-OFF-HOURS"]
+    assert sorted(e["row"] for v in off_hours for e in v["evidence"]) == [7, 8, 9, 14]
