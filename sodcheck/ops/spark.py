@@ -50,9 +50,13 @@ def is_uri(path: str) -> bool:
     return bool(_URI.match(path))
 
 
+def _shown(url: str) -> str:
+    """The URL for a message: a Connect URL may carry a token (sc://host:15002/;token=...)."""
+    return re.sub(r"(?i)(token=)[^;]*", r"\1***", url)
+
+
 def _unreachable(url: str, reason: object) -> SodcheckError:
-    # A Connect URL may carry a token (sc://host:15002/;token=...): never shown.
-    shown = re.sub(r"(?i)(token=)[^;]*", r"\1***", url)
+    shown = _shown(url)
     if isinstance(reason, Exception):
         reason = _first_line(reason)
     return SodcheckError(Text(f"无法连接 Spark：{shown}（{reason}）", f"cannot reach Spark at {shown} ({reason})"))
@@ -62,12 +66,13 @@ def _probe(url: str, default_port: int) -> None:
     """Fail in seconds on a host or port nobody answers at; Spark's own clients retry for minutes."""
     parts = urlsplit(url)
     if not parts.hostname:
-        raise SodcheckError(Text(f"Spark 地址无效：{url}（应如 sc://主机:15002）",
-                                 f"invalid Spark URL {url!r} (write e.g. sc://host:15002)"))
+        raise SodcheckError(Text(f"Spark 地址无效：{_shown(url)}（应如 sc://主机:15002）",
+                                 f"invalid Spark URL {_shown(url)!r} (write e.g. sc://host:15002)"))
     try:
         port = parts.port or default_port
     except ValueError:
-        raise SodcheckError(Text(f"Spark 地址的端口无效：{url}", f"invalid port in Spark URL {url!r}")) from None
+        raise SodcheckError(Text(f"Spark 地址的端口无效：{_shown(url)}",
+                                 f"invalid port in Spark URL {_shown(url)!r}")) from None
     try:
         with socket.create_connection((parts.hostname, port), timeout=CONNECT_TIMEOUT):
             pass
@@ -108,8 +113,9 @@ def _session(options: SparkOptions, threads: int | None) -> tuple[Any, bool]:
         session.sparkContext.setLogLevel("ERROR")
         return session, True
     except Exception as exc:  # no Java, a master that refuses
-        raise SodcheckError(Text(f"无法启动 Spark（{master or 'spark-submit'}）：{exc}",
-                                 f"cannot start Spark ({master or 'spark-submit'}): {exc}")) from None
+        where, reason = master or "spark-submit", _first_line(exc)
+        raise SodcheckError(Text(f"无法启动 Spark（{where}）：{reason}",
+                                 f"cannot start Spark ({where}): {reason}")) from None
 
 
 def _answering(url: str, connect: Any) -> Any:
