@@ -85,3 +85,13 @@ def test_locations_give_the_sheets_serial_and_findings_its_note(tmp_path):
     doc = json.loads(doc_out.read_text(encoding="utf-8"))
     first = next(v for v in doc["violations"] if v["rule_id"] == "SOD-ACC-CASH")["evidence"][0]
     assert first["serial"] == "28" and first["note"] == "人员不足暂兼"
+
+
+def test_notices_are_labelled_as_notices_not_by_severity(tmp_path):
+    sheet = write_xlsx(tmp_path / "staff.xlsx", {"人员分工": [
+        HEADER, ["朱琳", "养老保险管理中心", "在编", "会计", "2016.03", ""],
+        ["赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""]]})
+    out = tmp_path / "out.xlsx"
+    run_cli("check", "--staff", str(sheet), "--as-of", "2020-12-01", "--format", "xlsx", "-o", str(out), "--lang", "zh")
+    ws = openpyxl.load_workbook(out)["提示"]
+    assert [row[1] for row in ws.iter_rows(min_row=2, values_only=True)] == ["提示"]

@@ -18,7 +18,7 @@ SHEET_WORDS = {lang: words(SHEETS, lang) for lang in ("zh", "en")}
 def _finding_row(category: str, v: Violation, report: Report, lang: str, show_ids: bool) -> list:
     first = v.evidence[0] if v.evidence else None
     # Codes for machines in en; words for officers in zh.
-    severity = SHEET_WORDS[lang][v.severity] if lang == "zh" else v.severity
+    severity = v.severity if lang != "zh" else SHEET_WORDS[lang]["notice" if category == "notice" else v.severity]
     kind = SHEET_WORDS[lang]["subject_kinds"].get(v.subject.kind, v.subject.kind) if lang == "zh" else v.subject.kind
     return [CATEGORY[lang][category], v.rule_id, severity, kind, v.subject.name,
             units_text(v, lang), subject_id(v, show_ids) or "",

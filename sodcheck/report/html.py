@@ -322,9 +322,10 @@ def _findings_table(items, report: Report, lang: str, show_ids: bool, table_id: 
         if status:
             message += f'<br><span class="status">{e(status)}</span>'
         css = "notice" if notice else v.severity
+        label = w["notice"] if notice else w[v.severity]
         rows.append(
             f'<tr class="{v.severity}" data-i="{n}">'
-            f'<td data-sort="{SEVERITY_RANK[v.severity]}"><span class="sev sev-{css}">{e(w[v.severity])}</span></td>'
+            f'<td data-sort="{SEVERITY_RANK[v.severity]}"><span class="sev sev-{css}">{e(label)}</span></td>'
             f'<td><b>{e(v.rule_id)}</b><br><span class="sub">{e(rule.title.get(lang) if rule else "")}</span></td>'
             f"<td>{subject}</td><td>{e(units_text(v, lang))}</td><td>{message}</td>"
             f"<td>{_evidence_html(v, report, lang)}</td></tr>")

@@ -38,7 +38,7 @@ def _with_remedy(v, report: Report, lang: str) -> str:
     return f"{message}\n{WORDS[lang]['remedy']}：{remedy}" if remedy else message
 
 
-def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool) -> Table:
+def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool, notice: bool = False) -> Table:
     w = WORDS[lang]
     table = Table(title=title, box=box.SIMPLE_HEAVY, show_lines=True, title_justify="left")
     widest_id = max((len(v.rule_id) for v in items), default=0)
@@ -52,7 +52,7 @@ def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool
         subject = v.subject.name
         if v.subject.id:
             subject += f"\n{subject_id(v, show_ids)}"
-        severity = w[v.severity]
+        severity = w["notice"] if notice else w[v.severity]
         states = [STATUSES[lang][s] for s in (v.waiver_status, v.change, v.baseline) if s]
         if states:
             severity += f" ({', '.join(states)})"
@@ -110,7 +110,7 @@ def render(report: Report, options) -> str:
     else:
         console.print(f"[green]{w['none']}[/]")
     if report.notices:
-        console.print(_findings_table(w["notices"], report.notices, report, lang, options.show_ids))
+        console.print(_findings_table(w["notices"], report.notices, report, lang, options.show_ids, notice=True))
     if report.warnings:
         table = Table(title=w["warnings"], box=box.SIMPLE, title_justify="left")
         table.add_column(w["code"])

@@ -70,6 +70,7 @@ SHEETS: dict[str, Any] = {
     "marked_note": ("“标注-”工作表是所读人员分工表的副本，违规和数据问题所在单元格已填色并附批注。",
                     "The 'Marked-' sheets are copies of the staffing sheets that were read; the cells behind each "
                     "finding are filled and carry a comment."),
+    "notice": ('提示', 'notice'),      # a notice is no violation: never labelled with a severity
     "high": ('严重', 'high'),
     "medium": ('较重', 'medium'),
     "low": ('轻微', 'low'),
@@ -152,6 +153,7 @@ TABLE: dict[str, Any] = {
     "where": ('位置', 'Where'),
     "none": ('未发现违规。', 'No violations found.'),
     "people": ('人员', 'people'),
+    "notice": ('提示', 'notice'),
     "high": ('严重', 'high'),
     "medium": ('较重', 'medium'),
     "low": ('轻微', 'low'),

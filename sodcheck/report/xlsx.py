@@ -579,7 +579,8 @@ def _findings_sheet(ws, items, report: Report, lang: str, show_ids: bool, made: 
                w["kind"], w["id"], w["where"]]
     rows = []
     for n, v in enumerate(items, start=1):
-        rows.append([n, w[v.severity], v.rule_id, v.subject.name, units_text(v, lang), v.message.get(lang),
+        rows.append([n, w[v.severity] if severity_fill else w["notice"], v.rule_id, v.subject.name,
+                     units_text(v, lang), v.message.get(lang),
                      report.remedy(v.rule_id, lang), "", "", "",
                      "\n".join(evidence_text(e, report, lang) for e in v.evidence), status_text(v, lang),
                      w["subject_kinds"].get(v.subject.kind, v.subject.kind), subject_id(v, show_ids) or "", ""])
