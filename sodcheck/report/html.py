@@ -396,7 +396,8 @@ def _charts(report: Report, lang: str) -> str:
     by_rule = Counter(v.rule_id for v in report.violations)
     by_unit = Counter(u for v in report.violations for u in (v.units or ("",)))
     severity = [(w[s], sum(1 for v in report.violations if v.severity == s), BAR[s]) for s in SEVERITIES]
-    rules = [(r.id, by_rule[r.id], BAR[r.severity]) for r in report.rules if by_rule[r.id]]
+    # Bars are named by the rule's title, which officers read; the id stays in the tables.
+    rules = [(r.title.get(lang), by_rule[r.id], BAR[r.severity]) for r in report.rules if by_rule[r.id]]
     units = [(u or "—", n, RULE_BAR) for u, n in sorted(by_unit.items(), key=lambda x: (-x[1], x[0]))]
     return ('<section class="charts">'
             + bar_chart(w["by_severity_chart"], severity, w["no_violations"])
