@@ -86,7 +86,8 @@ class CharClass:
         body = "".join(esc(c) for c in sorted(self.chars)) + \
             "".join(f"{esc(lo)}-{esc(hi)}" for lo, hi in self.ranges if lo <= hi)
         if not body:
-            return "[^\\x00-\\x{10FFFF}]" if not self.negated else "(?s:.)"
+            # Nothing at all / any character, written the same for RE2 and Python's re.
+            return "[^\\s\\S]" if not self.negated else "[\\s\\S]"
         return "[" + ("^" if self.negated else "") + body + "]"
 
 
