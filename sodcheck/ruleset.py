@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from .model import RuleInfo, SodcheckError, Text
 from .ops.config import OpsCalendar, OpsClass, OpsConfig, OpsSample, OpsStep
 from .taxonomy import Duty, PermissionPattern, PostPattern, Taxonomy, glob_problem
+from .text import valid_regexes
 from .yamlsource import LocatedYaml, load_yaml
 
 DUTY_ID = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
@@ -58,12 +59,7 @@ class PostDuty(Strict):
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
-        return patterns
+        return valid_regexes(patterns)
 
 
 def _glob(glob: str) -> str:

@@ -31,6 +31,16 @@ def printable(value: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
+def valid_regexes(patterns: list[str]) -> list[str]:
+    """The patterns, if each is a regular expression (a pydantic validator for rule files)."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
+    return patterns
+
+
 def location_text(lang: str, file: str | None = None, sheet: str | None = None, row: int | None = None,
                   line: int | None = None, column: str | None = None, serial: str | None = None) -> str:
     """How a place in the inputs reads, everywhere: errors, evidence, warnings, CI annotations.

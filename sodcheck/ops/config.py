@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..text import valid_regexes
+
 StepKind = Literal["accept", "review", "recheck", "approve", "pay", "modify_approve", "modify", "complete",
                    "view"]
 STEP_KINDS: tuple[str, ...] = ("accept", "review", "recheck", "approve", "pay", "modify_approve", "modify",
@@ -30,15 +32,6 @@ KIND_LABELS = {
 }
 
 
-def _compiles(patterns: list[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
-    return patterns
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -50,7 +43,7 @@ class OpsStep(_Strict):
     patterns: list[str] = Field(min_length=1)
     note: str | None = None
 
-    _check = field_validator("patterns")(classmethod(lambda cls, v: _compiles(v)))
+    _check = field_validator("patterns")(classmethod(lambda cls, v: valid_regexes(v)))
 
 
 class OpsClass(_Strict):
@@ -64,7 +57,7 @@ class OpsClass(_Strict):
     default: bool = False
     label: dict[Literal["zh", "en"], str] | None = None
 
-    _check = field_validator("patterns")(classmethod(lambda cls, v: _compiles(v)))
+    _check = field_validator("patterns")(classmethod(lambda cls, v: valid_regexes(v)))
 
 
 class OpsCalendar(_Strict):
