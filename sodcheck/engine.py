@@ -149,7 +149,8 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
                   units=inputs.staffing.units if inputs.staffing is not None else [], ops=inputs.ops,
                   unit_rows=unit_rows(inputs.staffing) if inputs.staffing is not None else {})
     out = Findings()
-    applicable = [rule for rule in ruleset.enabled if applies(KINDS[rule.kind], inputs.present())]
+    present = inputs.present()
+    applicable = [rule for rule in ruleset.enabled if applies(KINDS[rule.kind], present)]
     for rule in applicable:
         kind = KINDS[rule.kind]
         kind.check(rule, ctx.for_subjects(kind.APPLIES_TO), out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["high", "medium", "low"]
@@ -312,8 +313,13 @@ class Report:
         """The stats with these keys added or replaced, sorted as a Report keeps them."""
         return tuple(sorted(dict(self.stats, **more).items()))
 
+    @cached_property
+    def _rules_by_id(self) -> dict[str, RuleInfo]:
+        # Writers ask once per finding: a province-scale report has a hundred thousand.
+        return {r.id: r for r in self.rules}
+
     def rule(self, rule_id: str) -> RuleInfo | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return self._rules_by_id.get(rule_id)
 
     def remedy(self, rule_id: str, lang: str) -> str:
         """The rule's 整改建议 in this language, or ""."""

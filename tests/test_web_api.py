@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import socket
-import tempfile
 import time
 import warnings
 import zipfile
@@ -56,13 +55,6 @@ def found(doc: dict) -> set[tuple[str, str]]:
     return {(v["rule_id"], v["subject"]["name"]) for v in doc["violations"]}
 
 
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch) -> Path:
-    """Every temporary file of the request goes here, so a test can see what was left behind."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 # ----------------------------------------------------------------------------- results

@@ -31,12 +31,6 @@ from .web_workloads import worker_processes_started  # noqa: F401
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="limits are Linux's")
 
 
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def gone(pid: int, timeout: float = 10) -> bool:

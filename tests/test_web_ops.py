@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import tempfile
 import warnings
 from datetime import date
 from pathlib import Path
@@ -40,12 +39,6 @@ def c() -> TestClient:
     return TestClient(create_app())
 
 
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def upload(field: str, path: Path, name: str | None = None) -> tuple[str, tuple[str, bytes, str]]:

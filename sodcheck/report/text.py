@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from ..model import Evidence, Report, Violation, mask_id
@@ -88,8 +89,14 @@ def assessment_rows(report: Report, lang: str) -> list[dict]:
 def file_names(report: Report) -> dict[str, str]:
     """How officers' reports name each input: by file name, not by the path on the machine that
     checked it; by path only where two inputs share a name."""
-    names = [Path(f).name for f in report.inputs]
-    return {f: (name if names.count(name) == 1 else f) for f, name in zip(report.inputs, names)}
+    return _names_of(report.inputs)
+
+
+@lru_cache(maxsize=8)
+def _names_of(inputs: tuple[str, ...]) -> dict[str, str]:
+    # Asked for every evidence line a writer shows: worked out once per set of inputs.
+    names = [Path(f).name for f in inputs]
+    return {f: (name if names.count(name) == 1 else f) for f, name in zip(inputs, names)}
 
 
 def as_shown(e: Evidence, report: Report) -> Evidence:
