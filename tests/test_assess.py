@@ -109,6 +109,11 @@ def test_docx_opens_and_holds_every_finding(tmp_path, sample_doc):
     assert "池州市贵池区社会保险经办机构" in text
     scores = {row.cells[0].text: row.cells[3].text for row in document.tables[0].rows[1:]}
     assert scores["3"] == "0" and scores["1"] == "4" and scores["13"] == ""
+    # LibreOffice lays a table out by its grid: the item's text gets the room, not an even share.
+    grid = [column.width for column in document.tables[0].columns]
+    assert max(grid) == grid[1] > 2 * grid[4] and not document.tables[0].autofit
+    section = document.sections[0]
+    assert sum(grid) <= section.page_width - section.left_margin - section.right_margin
 
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="needs LibreOffice")

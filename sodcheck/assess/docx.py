@@ -60,6 +60,11 @@ def _table(doc, headers: list[str], rows: list[list[str]], widths: list[float] |
             cell.text = ""
             _font(cell.paragraphs[0].add_run(str(text)), FONT_ZH, 10.5)
     if widths:
+        # Word reads the cells' widths, LibreOffice the table's grid: both are set, and autofit is off
+        # so that neither spreads the columns evenly.
+        table.autofit = False
+        for column, width in zip(table.columns, widths):
+            column.width = Mm(width)
         for row in table.rows:
             for cell, width in zip(row.cells, widths):
                 cell.width = Mm(width)
@@ -172,7 +177,7 @@ def render(a: Assessment, options) -> bytes:
         for item in (i for i in a.items if i.section == s.id):
             rows.append([str(item.item), item_text(item, lang), f"{item.points:g}", score_text(item.score),
                          status_text(item, lang)])
-    _table(doc, [w["no"], w["item_text"], w["points"], w["score"], w["status"]], rows, [12, 100, 14, 16, 18])
+    _table(doc, [w["no"], w["item_text"], w["points"], w["score"], w["status"]], rows, [12, 90, 14, 16, 28])
     note = source_note(a, lang)
     if note:
         _font(doc.add_paragraph().add_run(note), FONT_ZH, 10.5)
@@ -191,7 +196,8 @@ def render(a: Assessment, options) -> bytes:
         para(f"{w['fixed']}（{w['baseline']}：{a.baseline}）" if lang == "zh"
              else f"{w['fixed']} ({w['baseline']}: {a.baseline})")
         _table(doc, [w["item"], w["rule"], w["subject"], w["unit"]],
-               [[w["item_value"].format(item=f.item), f.rule_id, f.name, f.unit or ""] for f in a.fixed])
+               [[w["item_value"].format(item=f.item), f.rule_id, f.name, f.unit or ""] for f in a.fixed],
+               [22, 48, 40, 50])
 
     doc.add_paragraph()
     signature = doc.add_paragraph()

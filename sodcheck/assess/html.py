@@ -11,7 +11,7 @@ from .wording import WORDS, evidence_lines, item_text, ref_text, score_text, sou
 EXTRA_CSS = """
 .score{font-size:28px;font-weight:700;color:var(--head)}
 tr.section td{background:#dde6f0;font-weight:600}tr.total td{background:#fff2cc;font-weight:700}
-td.num{text-align:right}td.st{white-space:nowrap}.sign{margin-top:28px}
+td.num{text-align:right}td.st{white-space:nowrap}.sign{margin-top:28px;white-space:pre-line}
 @media print{@page{size:A4;margin:12mm 10mm;@bottom-center{content:counter(page)}}body{font-size:10pt}
  table{font-size:9pt}}
 """

@@ -52,7 +52,7 @@ ASSESS: dict[str, Any] = {
                "warnings": ('数据问题', 'Data issues')},
     "ref": ('问题编号', 'Ref.'),
     "item": ('考核项', 'Item'),
-    "item_value": ('第{item}项', 'item {item}'),
+    "item_value": ('第{item}项', 'Item {item}'),
     "rule": ('规则', 'Rule'),
     "severity": ('严重程度', 'Severity'),
     "severities": {"high": ('严重', 'high'), "medium": ('较重', 'medium'), "low": ('轻微', 'low')},
@@ -99,9 +99,10 @@ ASSESS: dict[str, Any] = {
     "measure_line": ('第{item}项：{measures}（责任人：{owner}；整改时限：{deadline}）',
                      'Item {item}: {measures} (owner: {owner}; deadline: {deadline})'),
     "blank": ('＿＿＿＿', '____'),
-    "signature": ('填报单位（盖章）：＿＿＿＿＿＿  检查人：＿＿＿＿  审核人：＿＿＿＿  '
-                  '日期：＿＿＿＿年＿＿月＿＿日',
-                  'Agency (seal): ______  Checked by: ______  Reviewed by: ______  Date: __________'),
+    # Two lines: one does not fit an A4 page's width at 12 pt.
+    "signature": ('填报单位（盖章）：＿＿＿＿＿＿＿＿  日期：＿＿＿＿年＿＿月＿＿日\n'
+                  '检查人：＿＿＿＿＿＿  审核人：＿＿＿＿＿＿',
+                  'Agency (seal): ____________  Date: __________\nChecked by: __________  Reviewed by: __________'),
     "page": ('第 {page} 页', 'Page {page}'),
     "generated": ('由 sodcheck {version} 生成', 'Written by sodcheck {version}'),
 }

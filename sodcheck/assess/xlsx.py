@@ -83,12 +83,15 @@ def _items_sheet(ws: Worksheet, a: Assessment, lang: str, finding_rows: dict[int
                 cell.font = Font(color="1F4E78", underline="single")
     put(ws, end, 1, source_note(a, lang))
     ws.merge_cells(f"A{end}:{last}{end}")
-    put(ws, end + 2, 1, w["signature"])
+    put(ws, end + 2, 1, w["signature"]).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(f"A{end + 2}:{last}{end + 2}")
+    ws.row_dimensions[end + 2].height = 36   # its two lines
     caps = {1: 6, 2: 44, 3: 6, 4: 10, 5: 8, 6: 9, 7: 40, 8: 24, 9: 10, 10: 12, 11: 12}
     for column in (8, 9, 10, 11):
         widths[column] = caps[column]   # blank columns to write in: wide enough for a hand
     _fit_rows(ws, header_row + 1, end - 1, _set_widths(ws, widths, caps))
+    if any(len(text) > caps[column] for column, text in enumerate(headers, start=1)):
+        ws.row_dimensions[header_row].height = 30   # a header wraps onto a second line
     ws.freeze_panes = f"A{header_row + 1}"
     _print_setup(ws, f"{header_row}:{header_row}")
     _page_footer(ws, lang)
