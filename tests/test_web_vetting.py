@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,6 +41,29 @@ def damaged_xlsx(path: Path) -> Path:
     return path
 
 
+# A picture inside a workbook: a part no XML check reads, so only its checksum can tell it is damaged.
+PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def xlsx_with_damaged_picture(path: Path, how: str) -> Path:
+    """A sound workbook with a picture whose stored bytes no longer match their checksum ("stored"), or
+    whose compressed stream cannot even be inflated ("deflated": its first block has the reserved type)."""
+    write_xlsx(path, {"Sheet1": [HEADER, ["张三", "中心", "在编", "会计", "2020.01"]]})
+    stored = how == "stored"
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/media/image1.png", PICTURE, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    start = data.find(PICTURE if stored else packer.compress(PICTURE) + packer.flush())
+    assert start > 0, "the picture's bytes are not where the test looks for them"
+    if stored:
+        data[start + 100] ^= 0xFF
+    else:
+        data[start] = 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
 def parquet(path: Path) -> Path:
     pq.write_table(pa.table({"biz_id": ["B1"]}), path)
     return path
@@ -55,6 +79,9 @@ REFUSED = {
     "zip that is no workbook": ("staff", lambda p: zipped(p / "a.xlsx", {"a.txt": b"x"}), ""),
     "broken zip": ("staff", lambda p: write(p / "a.xlsx", b"PK\x03\x04broken"), ""),
     "damaged part": ("staff", lambda p: damaged_xlsx(p / "a.xlsx"), ""),
+    "damaged picture": ("staff", lambda p: xlsx_with_damaged_picture(p / "a.xlsx", "stored"), "broken zip"),
+    "picture that cannot inflate": ("staff", lambda p: xlsx_with_damaged_picture(p / "a.xlsx", "deflated"),
+                                    "broken zip"),
     "parquet frame": ("ops", lambda p: write(p / "a.parquet", b"PAR1xx"), "parquet"),
 }
 
