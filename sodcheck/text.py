@@ -41,6 +41,11 @@ def valid_regexes(patterns: list[str]) -> list[str]:
     return patterns
 
 
+def labelled(label: str, value: str, lang: str) -> str:
+    """A label and its value: 标签：值 in Chinese, "Label: value" in English."""
+    return f"{label}：{value}" if lang == "zh" else f"{label}: {value}"
+
+
 def location_text(lang: str, file: str | None = None, sheet: str | None = None, row: int | None = None,
                   line: int | None = None, column: str | None = None, serial: str | None = None) -> str:
     """How a place in the inputs reads, everywhere: errors, evidence, warnings, CI annotations.

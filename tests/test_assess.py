@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from sodcheck.assess.plan import load_plan, load_scale
 from sodcheck.cli import cli
+from sodcheck.ruleset import load_ruleset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE_ARGS = ["--staff", str(SAMPLE / "annex2_sample.xlsx"), "--perms", str(SAMPLE / "perms_sample.csv"),
@@ -225,6 +226,26 @@ def test_the_plan_marks_paraphrased_and_missing_texts():
     sections = {s.id: [i.item for i in plan.items if i.section == s.id] for s in plan.sections}
     assert sections == {"一": list(range(1, 8)), "二": list(range(8, 13)), "三": list(range(13, 20)),
                         "四": list(range(20, 26)), "五": [26, 27], "六": [28, 29], "七": [30], "八": [31]}
+
+
+
+def test_the_rule_library_names_the_plans_items():
+    """`check`'s "assessment items at risk" come from each rule's own entry; `assess` from the plan.
+    Both must send a finding to the same 考核表 item, for the same points."""
+    plan = load_plan()
+    items_of: dict[str, set[int]] = {}
+    for item in plan.items:
+        for ref in item.rule_refs():
+            items_of.setdefault(ref.id, set()).add(item.item)
+    points = {i.item: i.points for i in plan.items}
+    titles: dict[int, set[str]] = {}
+    for rule in load_ruleset([]).rules:
+        if rule.assessment is None:
+            continue
+        assert rule.assessment.item in items_of.get(rule.id, set()), rule.id
+        assert rule.assessment.points == points[rule.assessment.item], rule.id
+        titles.setdefault(rule.assessment.item, set()).add(rule.assessment.title.text().zh)
+    assert all(len(t) == 1 for t in titles.values()), titles
 
 
 def test_the_report_is_not_written_over_an_input(tmp_path):

@@ -210,7 +210,7 @@ def test_unknown_operator_and_self_service_with_an_export(tmp_path):
     assert found(doc, "OPS-SELF-SERVICE") == {("OPS-SELF-SERVICE", "S1")}
     assert found(doc, "OPS-UNKNOWN-OPERATOR") == {("OPS-UNKNOWN-OPERATOR", "tmp9")}
     hit = next(v for v in doc["violations"] if v["rule_id"] == "OPS-SELF-SERVICE")
-    assert "qt1（张三）" in hit["message"]
+    assert "qt1 (张三)" in hit["message"]
     # Without an export nobody is unknown, and nobody's id is known.
     doc = check(tmp_path, "--ops", tmp_path / "ops.csv")
     assert not found(doc, "OPS-UNKNOWN-OPERATOR") and not found(doc, "OPS-SELF-SERVICE")
@@ -225,7 +225,7 @@ def test_operators_link_to_people_of_the_staffing_sheet_by_name(tmp_path):
     doc = check(tmp_path, "--ops", write_csv(tmp_path / "ops.csv", rows, header=header), "--staff", staff,
                 "--as-of", "2024-06-30")
     assert found(doc, "OPS-SELF-SERVICE") == {("OPS-SELF-SERVICE", "S1")}
-    assert "qt1（张三）" in next(v for v in doc["violations"] if v["rule_id"] == "OPS-SELF-SERVICE")["message"]
+    assert "qt1 (张三)" in next(v for v in doc["violations"] if v["rule_id"] == "OPS-SELF-SERVICE")["message"]
 
 
 # ----------------------------------------------------------------------------- loading

@@ -107,3 +107,21 @@ def test_json_messages(tmp_path, inputs):
              for key in ("message", "title", "remedy")]
     texts += [w["message"] for w in doc["warnings"]]
     assert not english_words("\n".join(texts), names)
+
+
+# An English label followed by a Chinese colon or bracket: "Remedy：…" in an en report.
+MIXED_PUNCTUATION = re.compile(r"[A-Za-z0-9)]\s*[：（）]|[：（]\s*[A-Za-z]{3}")
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "xlsx", "html"])
+def test_english_reports_use_english_punctuation(tmp_path, inputs, fmt):
+    args, _ = inputs
+    args = [a if a != "zh" else "en" for a in args]
+    path = output(tmp_path, args, fmt)
+    if fmt == "xlsx":
+        wb = openpyxl.load_workbook(path)
+        text = "\n".join(c.value for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str))
+    else:
+        text = path.read_text(encoding="utf-8-sig")
+    assert "remedy: " in text.lower() or fmt in ("csv", "xlsx")   # there, the remedy has a column
+    assert not [text[max(0, m.start() - 30):m.end() + 10] for m in MIXED_PUNCTUATION.finditer(text)]

@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from .. import __version__
+from ..text import labelled
 from .scoring import INPUT_KINDS, INPUT_NAMES, Assessment
 from .wording import WORDS, evidence_lines, item_text, ref_text, score_text, source_note, status_text, subject_text
 
@@ -130,7 +131,7 @@ def render(a: Assessment, options) -> bytes:
         for unit in groups:
             in_unit = [f for f in item.findings if unit in f.units or (not unit and not f.units)]
             if unit:
-                _font(doc.add_paragraph().add_run(f"{w['unit']}：{unit}" if lang == "zh" else f"{w['unit']}: {unit}"),
+                _font(doc.add_paragraph().add_run(labelled(w["unit"], unit, lang)),
                       FONT_ZH, 12, True)
             elif len(groups) > 1:
                 _font(doc.add_paragraph().add_run(w["no_unit"]), FONT_ZH, 12, True)
@@ -144,17 +145,16 @@ def render(a: Assessment, options) -> bytes:
                 para(text)
                 evidence = evidence_lines(f, a, lang)
                 if evidence:
-                    para(f"{w['evidence']}：{evidence}" if lang == "zh" else f"{w['evidence']}: {evidence}")
+                    para(labelled(w["evidence"], evidence, lang))
                 remedy = report.remedy(v.rule_id, lang)
                 if remedy:
-                    para(f"{w['remedy']}：{remedy}" if lang == "zh" else f"{w['remedy']}: {remedy}")
+                    para(labelled(w["remedy"], remedy, lang))
     if not a.findings:
         para(w["no_findings"])
     if a.unassigned:
         _font(doc.add_paragraph().add_run(w["unassigned"]), FONT_HEADING, 12, True)
         for v in a.unassigned:
-            para(f"{v.subject.name}：{v.message.get(lang)}" if lang == "zh"
-                 else f"{v.subject.name}: {v.message.get(lang)}")
+            para(labelled(v.subject.name, v.message.get(lang), lang))
 
     heading(w["sections"]["measures"])
     para(w["measures_hint"])
@@ -168,8 +168,7 @@ def render(a: Assessment, options) -> bytes:
                                       deadline=(answer.deadline if answer else "") or blank))
 
     heading(w["sections"]["score"])
-    para(f"{w['total']}：{w['total_value'].format(total=a.total, judged=a.judged, max=a.max)}" if lang == "zh"
-         else f"{w['total']}: {w['total_value'].format(total=a.total, judged=a.judged, max=a.max)}")
+    para(labelled(w["total"], w["total_value"].format(total=a.total, judged=a.judged, max=a.max), lang))
     para(w["unjudged"].format(points=a.max - a.judged))
     rows = []
     for s in a.sections:

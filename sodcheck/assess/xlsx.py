@@ -13,6 +13,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..report.xlsx import _fit_rows, _print_setup, _set_widths, _table, put
+from ..text import labelled
 from .scoring import Assessment
 from .wording import WORDS, evidence_lines, item_text, ref_text, score_text, source_note, status_text, subject_text
 
@@ -38,9 +39,11 @@ def _items_sheet(ws: Worksheet, a: Assessment, lang: str, finding_rows: dict[int
         else f"{a.plan.info.title.text().get(lang)} ({a.plan.info.source})").font = TITLE
     ws.merge_cells(f"A1:{last}1")
     ws["A1"].alignment = Alignment(horizontal="center")
-    meta = (f"{w['agency']}：{a.answers.agency or w['blank']}    {w['as_of']}：{a.as_of.isoformat()}    "
-            f"{w['scale']}：{a.scale.definition.title.text().get(lang)}    "
-            f"{w['total']}：{w['total_value'].format(total=a.total, judged=a.judged, max=a.max)}")
+    meta = "    ".join((labelled(w["agency"], a.answers.agency or w["blank"], lang),
+                            labelled(w["as_of"], a.as_of.isoformat(), lang),
+                            labelled(w["scale"], a.scale.definition.title.text().get(lang), lang),
+                            labelled(w["total"], w["total_value"].format(total=a.total, judged=a.judged,
+                                                                           max=a.max), lang)))
     put(ws, 2, 1, meta)
     ws.merge_cells(f"A2:{last}2")
     widths: dict[int, int] = {}

@@ -38,9 +38,9 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
 
     def detail(row: dict) -> Text:
         front, back = kinds_text(flag_kinds(row, FRONT_OFFICE)), kinds_text(flag_kinds(row, BACK_OFFICE))
-        who = log.describe(row["operator"])
-        return Text(f"{who} 前台 {row['front']} 次（{front.zh}），后台 {row['back']} 次（{back.zh}）",
-                    f"{who}: {row['front']} front-office step(s) ({front.en}), {row['back']} back-office "
+        who = log.describe_text(row["operator"])
+        return Text(f"{who.zh} 前台 {row['front']} 次（{front.zh}），后台 {row['back']} 次（{back.zh}）",
+                    f"{who.en}: {row['front']} front-office step(s) ({front.en}), {row['back']} back-office "
                     f"step(s) ({back.en})")
 
     out.violations += report(rule, log, hits, office, "operator", account_subject(log), detail,

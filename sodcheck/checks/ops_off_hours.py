@@ -63,10 +63,10 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
     per = off.group_by("operator").agg(steps=off.count(), first=off.time.min(), last=off.time.max())
 
     def detail(row: dict) -> Text:
-        who = log.describe(row["operator"])
+        who = log.describe_text(row["operator"])
         first, last = row["first"].isoformat(sep=" "), row["last"].isoformat(sep=" ")
-        return Text(f"{who} 有 {row['steps']} 个环节在工作时间之外（{first} 至 {last}）",
-                    f"{who}: {row['steps']} step(s) outside working time ({first} to {last})")
+        return Text(f"{who.zh} 有 {row['steps']} 个环节在工作时间之外（{first} 至 {last}）",
+                    f"{who.en}: {row['steps']} step(s) outside working time ({first} to {last})")
 
     out.violations += report(rule, log, per, off, "operator", account_subject(log), detail)
     del ibis

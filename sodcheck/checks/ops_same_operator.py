@@ -46,9 +46,9 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         focus = handled.semi_join(pairs.select("biz_id", "operator"), ["biz_id", "operator"])
 
         def detail(row: dict) -> Text:
-            parts = [(log.describe(r["operator"]), kinds_text(flag_kinds(r, HANDLING_KINDS)))
+            parts = [(log.describe_text(r["operator"]), kinds_text(flag_kinds(r, HANDLING_KINDS)))
                      for r in sorted(who[row["biz_id"]], key=lambda r: r["operator"])]
-            return Text("；".join(f"{name} 办理了 {kinds.zh}" for name, kinds in parts),
-                        "; ".join(f"{name} performed {kinds.en}" for name, kinds in parts))
+            return Text("；".join(f"{name.zh} 办理了 {kinds.zh}" for name, kinds in parts),
+                        "; ".join(f"{name.en} performed {kinds.en}" for name, kinds in parts))
 
         out.violations += report(rule, log, hits, focus, "biz_id", business_subject, detail)

@@ -44,7 +44,7 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
 
         def detail(row: dict) -> Text:
             operators = sorted(r["operator"] for r in who[row["biz_id"]])
-            names = "、".join(log.describe(operator) for operator in operators)
-            return Text(f"{names} 办理了本人的业务", f"{names} handled their own business")
+            return Text(f"{'、'.join(log.describe(o, 'zh') for o in operators)} 办理了本人的业务",
+                        f"{', '.join(log.describe(o, 'en') for o in operators)} handled their own business")
 
         out.violations += report(rule, log, hits, own, "biz_id", business_subject, detail)

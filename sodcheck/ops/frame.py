@@ -79,13 +79,18 @@ class OpsLog:
     # (has_review, has_recheck, has_approve), the levels its class needs, its unit and type.
     businesses: Any = None
 
-    def describe(self, operator: str | None) -> str:
+    def describe(self, operator: str | None, lang: str = "zh") -> str:
         """An operator as a report names it: the code, and the person's name when known."""
         if operator is None:
             return ""
         info = self.operators.get(operator)
         name = info and (info.person or info.name)
-        return f"{operator}（{name}）" if name else operator
+        if not name:
+            return operator
+        return f"{operator}（{name}）" if lang == "zh" else f"{operator} ({name})"
+
+    def describe_text(self, operator: str | None) -> Text:
+        return Text(self.describe(operator, "zh"), self.describe(operator, "en"))
 
     def directory(self) -> Any:
         """The operators with an id number, as a table to join: operator, id_upper."""

@@ -16,6 +16,7 @@ from html import escape
 
 from .. import __version__
 from ..model import SEVERITY_RANK, Evidence, Report, Violation
+from ..text import labelled
 from .text import as_shown, assessment_rows, evidence_line, file_names, location, path_step, subject_id, units_text
 from .wording import HTML, words
 from .xlsx import SEVERITIES, status_text, text_width
@@ -318,7 +319,7 @@ def _findings_table(items, report: Report, lang: str, show_ids: bool, table_id: 
         message = e(v.message.get(lang))
         remedy = report.remedy(v.rule_id, lang)
         if remedy:
-            message += f'<br><span class="remedy">{e(w["remedy"])}：{e(remedy)}</span>'
+            message += f'<br><span class="remedy">{e(labelled(w["remedy"], remedy, lang))}</span>'
         if status:
             message += f'<br><span class="status">{e(status)}</span>'
         css = "notice" if notice else v.severity

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from ..model import Report
-from ..text import location_text, printable
+from ..text import labelled, location_text, printable
 from .text import assessment_rows, evidence_text, file_names, subject_id, units_text
 from .wording import SHEETS, TABLE, words
 
@@ -35,7 +35,7 @@ def plain(value: object) -> RichText:
 def _with_remedy(v, report: Report, lang: str) -> str:
     remedy = report.remedy(v.rule_id, lang)
     message = v.message.get(lang)
-    return f"{message}\n{WORDS[lang]['remedy']}：{remedy}" if remedy else message
+    return f"{message}\n{labelled(WORDS[lang]['remedy'], remedy, lang)}" if remedy else message
 
 
 def _findings_table(title: str, items, report: Report, lang: str, show_ids: bool, notice: bool = False) -> Table:

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from ..report.xlsx import WRAP, _finish_list, _fit_rows, _print_setup, _set_widths, _table, put
+from ..text import labelled
 from .monthly import MonthlyReport
 from .monthly_tables import lead, sections
 from .wording import REPORT_WORDS, WORDS, type_text
@@ -29,8 +30,7 @@ def render(report: MonthlyReport, lang: str) -> bytes:
     put(ws, 1, 1, w["title"]).font = TITLE
     ws.merge_cells(f"A1:{last}1")
     ws["A1"].alignment = Alignment(horizontal="center")
-    put(ws, 2, 1, f"{w['months']}：{'、'.join(report.months) or w['none']}" if lang == "zh" else
-        f"{w['months']}: {', '.join(report.months) or w['none']}")
+    put(ws, 2, 1, labelled(w["months"], ("、" if lang == "zh" else ", ").join(report.months) or w["none"], lang))
     ws.merge_cells(f"A2:{last}2")
     put(ws, 3, 1, lead(report, lang)).alignment = WRAP
     ws.merge_cells(f"A3:{last}3")
