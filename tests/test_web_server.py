@@ -169,6 +169,7 @@ def test_a_bug_in_a_route_is_a_bare_500_logged_by_type_and_place(monkeypatch, ca
     assert response.status_code == 500
     assert response.json() == {"error": msg("internal", "en")}
     assert "方晓燕" not in response.text and "RuntimeError" not in response.text
+    assert response.headers["cache-control"] == "no-store" and response.headers["x-frame-options"] == "DENY"
     line = next(r.getMessage() for r in caplog.records if r.name == "sodcheck.web")
     place = re.fullmatch(r"internal error: RuntimeError at (web/app\.py):(\d+)", line)
     assert place, line

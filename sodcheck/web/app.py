@@ -280,8 +280,9 @@ def create_app(token: str | None = None, max_upload_mb: float = 20, rules: list[
     app.add_middleware(BodyLimit, limit=int(max_upload_mb * 1024 * 1024) + FORM_OVERHEAD,
                        megabytes=max_upload_mb)
     app.add_middleware(TokenAuth, token=token)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(Guard)
+    # Outermost, so that Guard's 500 is not cached or framed either.
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -165,9 +165,9 @@ class SecurityHeaders:
 
 
 class Guard:
-    """Outermost: tracks whether the answer has started, so that a bug of ours becomes a generic 500
-    without details; the log line names only the exception type and our code's location, never a
-    message that could hold data."""
+    """Just inside the security headers: tracks whether the answer has started, so that a bug of
+    ours becomes a generic 500 without details; the log line names only the exception type and our
+    code's location, never a message that could hold data."""
 
     def __init__(self, app):
         self.app = app
