@@ -176,13 +176,13 @@ def request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers
                         spark_remote=spark_remote, spark_master=spark_master, **more)
 
 
-def run_with_progress(request: CheckRequest, ruleset: Ruleset | None = None) -> Report:
+def run_with_progress(request: CheckRequest, ruleset: Ruleset | None = None, require_input: bool = True) -> Report:
     # A run builds many small objects and frees them only at exit; the cyclic collector
     # would rescan them again and again (a third of a province-scale run), for no garbage.
     gc.disable()
     try:
         with progress_bar() as progress:
-            return run(request, ruleset, progress=progress)
+            return run(request, ruleset, progress=progress, require_input=require_input)
     finally:
         gc.enable()
 
@@ -250,6 +250,9 @@ def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, basel
               help="JSON report (check or assess) of an earlier run: shows 整改进度, the problems fixed since.")
 @click.option("--answers", metavar="FILE",
               help="The officer's answers (YAML) for the items a person judges, and the 整改 columns.")
+@click.option("--samples", "sample_sheets", multiple=True, metavar="PATH",
+              help="Filled worksheets of `sodcheck sample` (xlsx) or a folder of them: they judge the "
+                   "monthly-sample item. Repeatable.")
 @click.option("--plan", "plan_file", metavar="FILE",
               help="Another assessment table (YAML) instead of 池人社秘〔2019〕158号 附件1.")
 @click.option("--scale", "scale_file", metavar="FILE", help="Another deduction scale (YAML).")
@@ -259,20 +262,23 @@ def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, basel
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Report language (default: from the locale).")
 @click.option("--show-ids", is_flag=True, help="Show id numbers in full (they are masked by default).")
 def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled, as_of, baseline,
-           answers, plan_file, scale_file, fmt, output, lang, show_ids, **ops_engine) -> None:
+           answers, sample_sheets, plan_file, scale_file, fmt, output, lang, show_ids, **ops_engine) -> None:
     """Score the 考核表 (self-assessment) from the findings and the answers file."""
     from .assess import BINARY_FORMATS as ASSESS_BINARY
     from .assess import render as render_assessment
     from .assess.answers import load_answers
     from .assess.plan import load_plan, load_scale
     from .assess.scoring import assess as score
+    from .loaders.staffing import expand_paths
+    from .sample import read_worksheets
 
     lang = lang or default_lang()
     click.get_current_context().meta["lang"] = lang
     refuse_terminal(fmt if fmt in ASSESS_BINARY else None, output, lang)
     request = request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers, include_disabled,
                            as_of, baseline=baseline, **ops_engine)
-    inputs = [*request.input_paths(), *(p for p in (answers, plan_file, scale_file) if p)]
+    worksheets = [str(path) for path, _ in expand_paths(list(sample_sheets), (".xlsx",))]
+    inputs = [*request.input_paths(), *(p for p in (answers, plan_file, scale_file) if p), *worksheets]
     if output not in (None, "-"):
         refuse_inputs(output, inputs)
     # The plan, scale and answers are read before the run: a mistake in them fails fast.
@@ -282,10 +288,12 @@ def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, incl
     # The rule set is kept: an item whose rules did not apply to these inputs is judged on what
     # those rules would need, and the report lists only the rules that applied.
     ruleset = load_ruleset(request.rules)
-    report = run_with_progress(request, ruleset)
+    samples = read_worksheets(worksheets, request, ruleset) if worksheets else None
+    # Worksheets alone are enough to assess: the items they do not judge are then unchecked.
+    report = run_with_progress(request, ruleset, require_input=not worksheets)
     logs = [*ops, *request.ops_tables]
     given = [kind for kind, paths in (("staff", staff), ("perms", perms), ("roles", roles), ("ops", logs)) if paths]
-    result = score(plan, scale, report, given, answered, tuple(rule.info() for rule in ruleset.enabled))
+    result = score(plan, scale, report, given, answered, tuple(rule.info() for rule in ruleset.enabled), samples)
     write_output(render_assessment(fmt, result, RenderOptions(lang=lang, show_ids=show_ids)), output, inputs)
     if output not in (None, "-"):
         click.echo((f"已写入 {output}：自评得分 {result.total:g}（已评 {result.judged:g} 分，满分 {result.max:g} 分）"
@@ -380,9 +388,7 @@ def sample_report(worksheets, staff, perms, roles, ops, memory_limit, threads, r
                   as_of, fmt, output, lang, **ops_engine) -> None:
     """The monthly 内部控制稽核情况 report from the checkers' filled worksheets. With --ops (and the
     other inputs of the sample), each worksheet's sample is drawn again and compared."""
-    from .sample import draw_sample, render_report
-    from .sample.filled import read_filled
-    from .sample.monthly import build_report
+    from .sample import read_worksheets, render_report
 
     lang = lang or default_lang()
     click.get_current_context().meta["lang"] = lang
@@ -392,21 +398,15 @@ def sample_report(worksheets, staff, perms, roles, ops, memory_limit, threads, r
     inputs = [*worksheets, *request.input_paths()]
     if output not in (None, "-"):
         refuse_inputs(output, inputs)
-    filled = [read_filled(path) for path in worksheets]
-    redraws = {}
-    if ops or ops_engine.get("ops_tables"):
-        ruleset = load_ruleset(request.rules)
-        for month, seed in sorted({(sheet.month, sheet.seed) for sheet in filled}):
-            redraws[(month, seed)] = draw_sample(request, month, seed, ruleset)
-    result = build_report(filled, redraws)
+    result = read_worksheets(list(worksheets), request)
     write_output(render_report(fmt, result, lang), output, inputs)
     for flag in result.flags:
         if flag.code.startswith(("SAMPLE-", "REDRAW-")):
             click.echo(("注意：" if lang == "zh" else "note: ") + f"{flag.file}: {flag.message.get(lang)}", err=True)
     blank = sum(t.blank for t in result.types)
-    click.echo((f"{len(filled)} 份核查表，{len(result.businesses)} 笔业务，未填写 {blank} 笔，"
+    click.echo((f"{len(result.worksheets)} 份核查表，{len(result.businesses)} 笔业务，未填写 {blank} 笔，"
                 f"核查表问题 {len(result.flags)} 项" if lang == "zh" else
-                f"{len(filled)} worksheets, {len(result.businesses)} businesses, {blank} blank, "
+                f"{len(result.worksheets)} worksheets, {len(result.businesses)} businesses, {blank} blank, "
                 f"{len(result.flags)} worksheet problems"), err=True)
 
 

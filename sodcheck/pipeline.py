@@ -262,9 +262,10 @@ def load_systems(arguments: list[str]) -> Systems:
 
 
 def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progress | None = None,
-        with_ops: Callable[[OpsLog, Report], None] | None = None) -> Report:
+        with_ops: Callable[[OpsLog, Report], None] | None = None, require_input: bool = True) -> Report:
     """The report of the request. ``with_ops`` is given the loaded operation log and the findings
-    while the log is still open (the monthly sample reads the month's businesses from it)."""
+    while the log is still open (the monthly sample reads the month's businesses from it). Without
+    ``require_input`` a request of no input gives an empty report (an assessment of worksheets)."""
     progress = progress or (lambda stage: None)
     if (request.grants or request.revokes) and not request.perms:
         raise SodcheckError(Text("--grant/--revoke 需要同时给出 --perms", "--grant/--revoke need --perms"))
@@ -280,7 +281,7 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
             if reading is not None:
                 progress("permissions")
                 perms = reading.result()   # waits; a reading error surfaces here
-    if not (request.staff or request.perms or request.roles or request.ops or request.ops_tables):
+    if require_input and not (request.staff or request.perms or request.roles or request.ops or request.ops_tables):
         raise SodcheckError(Text("请至少给出一个输入：--staff、--perms、--roles 或 --ops",
                                  "give at least one input: --staff, --perms, --roles or --ops"))
     staffing = None

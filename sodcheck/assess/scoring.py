@@ -12,11 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import SEVERITY_RANK, DataWarning, Report, RuleInfo, SourceGrid, Text, Violation
+from ..report.wording import SEVERITIES
 from ..text import compact
 from .answers import Answer, Answers
 from .plan import ItemDef, Plan, RuleRef, Scale
+from .samples import judge as judge_samples
+
+if TYPE_CHECKING:  # reading worksheets needs openpyxl, which scoring alone does not
+    from ..sample.monthly import MonthlyReport
 
 INPUT_KINDS = ("staff", "perms", "roles", "ops")
 INPUT_NAMES = {"staff": Text("人员分工表", "staffing sheet"), "perms": Text("权限导出", "permission export"),
@@ -242,17 +248,17 @@ def _basis(item: ItemDef, status: str, findings: list[ItemFinding], scale: Scale
     refs_en = ", ".join(f"P{f.ref}" for f in counting)
     worst = max((f.violation.severity for f in counting), key=SEVERITY_RANK.__getitem__)
     share = scale.share(worst)
-    parts_zh = "，".join(f"{word}{by[s]}项" for s, word in (("high", "严重"), ("medium", "较重"), ("low", "轻微"))
-                        if by[s])
+    parts_zh = "，".join(f"{SEVERITIES[s][0]}{by[s]}项" for s in ("high", "medium", "low") if by[s])
     parts_en = ", ".join(f"{by[s]} {s}" for s in ("high", "medium", "low") if by[s])
     return Text(f"发现问题{len(counting)}项（{parts_zh}），见{refs_zh}；按扣分标准得该项分值的{share:.0%}",
                 f"{len(counting)} problem(s) ({parts_en}): {refs_en}; the scale keeps {share:.0%} of the points")
 
 
 def assess(plan: Plan, scale: Scale, report: Report, given: Iterable[str], answers: Answers | None = None,
-           ruleset: Iterable[RuleInfo] = ()) -> Assessment:
+           ruleset: Iterable[RuleInfo] = (), samples: MonthlyReport | None = None) -> Assessment:
     """The assessment of one run: ``given`` names the input kinds the run had (staff, perms, roles, ops);
-    ``ruleset`` the enabled rules of the run (the report lists only those that applied)."""
+    ``ruleset`` the enabled rules of the run (the report lists only those that applied); ``samples``
+    the filled monthly-sample worksheets, which judge the items judged by the sample."""
     given_set = frozenset(given)
     answers = answers or Answers()
     rules = {r.id: r for r in report.rules}
@@ -282,6 +288,7 @@ def assess(plan: Plan, scale: Scale, report: Report, given: Iterable[str], answe
         fixed: tuple[Fixed, ...] = ()
         needs: tuple[str, ...] = ()
         unit_scores: tuple[tuple[str, float], ...] = ()
+        sample_basis: Text | None = None
         if item.method == "rules" and applicable:
             status = "scored"
             for index, v in enumerate(live):
@@ -302,6 +309,16 @@ def assess(plan: Plan, scale: Scale, report: Report, given: Iterable[str], answe
                     "ASSESS-ANSWER-IGNORED", Path(answers.file or "").name or None, None, answer.line, None,
                     Text(f"第{item.item}项由规则评分，答题文件中的得分未采用",
                          f"item {item.item} is scored by its rules; the score in the answers file is not used")))
+        elif item.method == "sample" and samples is not None and samples.worksheets:
+            status = "scored"
+            judgement = judge_samples(samples, report.as_of)
+            score, sample_basis = scale.score(item.points, judgement.worst), judgement.basis
+            if answer is not None and answer.score is not None:
+                warnings.append(DataWarning(
+                    "ASSESS-ANSWER-IGNORED", Path(answers.file or "").name or None, None, answer.line, None,
+                    Text(f"第{item.item}项按每月抽查核查表评分，答题文件中的得分未采用",
+                         f"item {item.item} is scored on the monthly-sample worksheets; the score in the "
+                         "answers file is not used")))
         elif answer is not None and answer.score is not None:
             status, score = "manual", answer.score
         elif item.method == "rules":
@@ -313,7 +330,8 @@ def assess(plan: Plan, scale: Scale, report: Report, given: Iterable[str], answe
             item.item, item.section, item.text.text(), item.text_source, item.points, item.method, status, score,
             tuple(dict.fromkeys(ref.id for ref in refs)), item.question.text() if item.question else None,
             tuple(findings), notices, unit_scores,
-            _basis(item, status, findings, scale, answer, needs, item.method == "sample"), answer, fixed, needs))
+            sample_basis or _basis(item, status, findings, scale, answer, needs, item.method == "sample"),
+            answer, fixed, needs))
     sections = []
     for section in plan.sections:
         members = [i for i in items if i.section == section.id and i.score is not None]
@@ -331,7 +349,8 @@ def assess(plan: Plan, scale: Scale, report: Report, given: Iterable[str], answe
         max=plan.info.total, judged=_sum(i.points for i in judged), sections=tuple(sections), items=tuple(items),
         units=units, unassigned=unassigned,
         warnings=tuple(sorted([*report.warnings, *warnings], key=DataWarning.sort_key)),
-        inputs=tuple(dict.fromkeys(Path(f).name for f in report.inputs)),
+        inputs=tuple(dict.fromkeys([*(Path(f).name for f in report.inputs),
+                                    *(w.file for w in (samples.worksheets if samples else ()))])),
         given=tuple(k for k in INPUT_KINDS if k in given_set), answers=answers,
         baseline=Path(baseline["file"]).name if baseline else None, report=report)
 

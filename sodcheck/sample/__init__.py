@@ -7,11 +7,15 @@ from __future__ import annotations
 import importlib
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import SodcheckError, Text
 from ..pipeline import CheckRequest, Progress, run
-from ..ruleset import Ruleset
+from ..ruleset import Ruleset, load_ruleset
 from .draw import Sample, default_seed, draw_from_log, previous_month
+
+if TYPE_CHECKING:
+    from .monthly import MonthlyReport
 
 # --format of `sodcheck sample` -> writer module
 SAMPLE_FORMATS = {"xlsx": "worksheet", "json": "sample_json", "csv": "sample_csv", "table": "sample_table"}
@@ -32,6 +36,22 @@ def draw_sample(request: CheckRequest, month: str | None = None, seed: int | Non
         with_ops=lambda log, report: drawn.append(draw_from_log(log, report, chosen, default_seed(chosen)
                                                                 if seed is None else seed)))
     return replace(drawn[0], inputs=tuple([Path(p).name for p in request.ops] + list(request.ops_tables)))
+
+
+def read_worksheets(paths: list[str], request: CheckRequest, ruleset: Ruleset | None = None) -> MonthlyReport:
+    """The monthly report of the filled worksheets at ``paths``. With the request's operation logs,
+    each worksheet's sample is drawn again from them and compared: a sample picked by hand, or one
+    of other logs, then shows."""
+    from .filled import read_filled
+    from .monthly import build_report
+
+    filled = [read_filled(path) for path in paths]
+    redraws = {}
+    if request.ops or request.ops_tables:
+        ruleset = ruleset or load_ruleset(request.rules)
+        for month, seed in sorted({(sheet.month, sheet.seed) for sheet in filled}):
+            redraws[(month, seed)] = draw_sample(request, month, seed, ruleset)
+    return build_report(filled, redraws)
 
 
 def render_sample(fmt: str, sample: Sample, lang: str) -> str | bytes:
