@@ -32,23 +32,27 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         return
     s = steps(log)
     handled = s.filter(s.kind.isin(HANDLING_KINDS) & s.operator.notnull())
-    pairs = handled.group_by("biz_id", "operator").agg(
-        first_kind=handled.kind.min(), last_kind=handled.kind.max(), unit=handled.unit.min(),
-        **{f"has_{k}": (handled.kind == k).any() for k in HANDLING_KINDS})
     # Two different kinds: the smallest and the largest differ (cheaper than counting distinct).
-    # Materialised once: read for the messages, the findings and their evidence.
-    with log.materialised(pairs.filter(pairs.first_kind != pairs.last_kind)) as pairs:
-        # One finding per business, naming every operator who did more than one kind of step in it.
-        who: dict[str, list[dict]] = {}
-        for row in pairs.to_pyarrow().to_pylist():
-            who.setdefault(row["biz_id"], []).append(row)
-        hits = pairs.group_by("biz_id").agg(unit=pairs.unit.min())
-        focus = handled.semi_join(pairs.select("biz_id", "operator"), ["biz_id", "operator"])
+    # Only that is worked out over every (business, operator) pair, tens of millions in a large
+    # log: with the flags and the unit as well, DuckDB could not keep the aggregation within a
+    # 1 GB budget. The few pairs found get them afterwards.
+    pairs = handled.group_by("biz_id", "operator").agg(first_kind=handled.kind.min(), last_kind=handled.kind.max())
+    with log.materialised(pairs.filter(pairs.first_kind != pairs.last_kind).select("biz_id", "operator")) as mixed:
+        focus = handled.semi_join(mixed, ["biz_id", "operator"])
+        flagged = focus.group_by("biz_id", "operator").agg(
+            unit=focus.unit.min(), **{f"has_{k}": (focus.kind == k).any() for k in HANDLING_KINDS})
+        # Materialised once: read for the messages, the findings and their evidence.
+        with log.materialised(flagged) as flagged:
+            # One finding per business, naming every operator who did more than one kind of step in it.
+            who: dict[str, list[dict]] = {}
+            for row in flagged.to_pyarrow().to_pylist():
+                who.setdefault(row["biz_id"], []).append(row)
+            hits = flagged.group_by("biz_id").agg(unit=flagged.unit.min())
 
-        def detail(row: dict) -> Text:
-            parts = [(log.describe_text(r["operator"]), kinds_text(flag_kinds(r, HANDLING_KINDS)))
-                     for r in sorted(who[row["biz_id"]], key=lambda r: r["operator"])]
-            return Text("；".join(f"{name.zh} 办理了 {kinds.zh}" for name, kinds in parts),
-                        "; ".join(f"{name.en} performed {kinds.en}" for name, kinds in parts))
+            def detail(row: dict) -> Text:
+                parts = [(log.describe_text(r["operator"]), kinds_text(flag_kinds(r, HANDLING_KINDS)))
+                         for r in sorted(who[row["biz_id"]], key=lambda r: r["operator"])]
+                return Text("；".join(f"{name.zh} 办理了 {kinds.zh}" for name, kinds in parts),
+                            "; ".join(f"{name.en} performed {kinds.en}" for name, kinds in parts))
 
-        out.violations += report(rule, log, hits, focus, "biz_id", business_subject, detail)
+            out.violations += report(rule, log, hits, focus, "biz_id", business_subject, detail)
