@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from . import __version__
 from .model import SEVERITY_RANK, Report, SodcheckError, Text
 from .output import refuse_inputs, write_file
 from .pipeline import CheckRequest, parse_change, run
-from .report import BINARY_FORMATS, FORMATS, RenderOptions, render
+from .report import BINARY_FORMATS, FORMATS, RenderOptions, render, render_pieces
 from .ruleset import Ruleset, load_ruleset, parse_file, rule_files
 
 
@@ -53,13 +54,18 @@ def exit_status(report: Report, fail_on: str) -> int:
     return 1 if any(v.counts and SEVERITY_RANK[v.severity] >= threshold for v in report.violations) else 0
 
 
-def write_output(data: str | bytes, output: str | None, inputs: list[str] | tuple[str, ...] = ()) -> None:
-    """To standard output, or to a file that is none of the inputs, replaced in one step."""
+def write_output(data: str | bytes | Iterator[bytes], output: str | None,
+                 inputs: list[str] | tuple[str, ...] = ()) -> None:
+    """To standard output, or to a file that is none of the inputs, replaced in one step. ``data``
+    may come in UTF-8 pieces, written as they are made."""
     if output in (None, "-"):
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
-        else:
+        elif isinstance(data, str):
             sys.stdout.write(data)
+        else:
+            for piece in data:      # text pieces: through the terminal's own encoding
+                sys.stdout.write(piece.decode("utf-8"))
         sys.stdout.flush()
         return
     write_file(data, output, inputs)
@@ -236,7 +242,7 @@ def check(staff, perms, roles, ops, memory_limit, threads, rules, waivers, basel
         raise
     options = RenderOptions(lang=lang, show_ids=show_ids,
                             color=output is None and sys.stdout.isatty())
-    write_output(render(fmt, report, options), output, inputs)
+    write_output(render_pieces(fmt, report, options), output, inputs)
     if sarif_output:
         write_ci_output(render("sarif", report, options), sarif_output, inputs)
     if junit_output:

@@ -51,17 +51,19 @@ def refuse_inputs(output: str, inputs: Iterable[str]) -> None:
                 "give another file name with -o"), file=output)
 
 
-def write_file(data: str | bytes, output: str, inputs: Iterable[str] = ()) -> None:
-    """Write data to output atomically, after checking it is none of the inputs."""
+def write_file(data: str | bytes | Iterable[bytes], output: str, inputs: Iterable[str] = ()) -> None:
+    """Write data (or its pieces, as they are made) to output atomically, after checking it is none
+    of the inputs."""
     refuse_inputs(output, inputs)
     target = Path(output)
-    payload = data if isinstance(data, bytes) else data.encode("utf-8")
+    pieces = [data] if isinstance(data, bytes) else [data.encode("utf-8")] if isinstance(data, str) else data
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
                                              dir=target.parent if str(target.parent) else ".")
         with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
+            for piece in pieces:
+                stream.write(piece)
         if target.exists():
             # Keep the permissions a previous report had; mkstemp creates files readable by the owner only.
             os.chmod(temporary, target.stat().st_mode & 0o7777)

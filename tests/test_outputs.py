@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+from datetime import date
 
 import openpyxl
 import pytest
 
+from sodcheck.model import Evidence, Report, RuleInfo, SodcheckError, Subject, Text, Violation
 from sodcheck.output import write_file
+from sodcheck.report import RenderOptions, render, render_pieces
+from sodcheck.report.json_doc import PRETTY_LIMIT, document
 
 from .conftest import HEADER, run_cli, write_csv, write_xlsx
 
@@ -110,3 +115,41 @@ def test_rich_markup_in_a_name_is_shown_as_written(tmp_path):
     sheet = write_csv(tmp_path / "staff.csv", [HEADER, ["[red]李娜", "中心", "在编", "会计、出纳", "2015.09"]])
     _, out, _ = run_cli("check", "--staff", str(sheet), "--format", "table", "--as-of", "2020-01-01")
     assert "[red]李娜" in out
+
+
+def large_report(findings: int) -> Report:
+    """A report of many findings, built directly: more than the JSON writer indents."""
+    rule = RuleInfo("OPS-SAME-OPERATOR", "ops_same_operator", "high", Text("同一人", "one operator"), "43号",
+                    remedy=Text("核查", "re-check"))
+    violations = tuple(Violation("OPS-SAME-OPERATOR", "high", Subject("business", f"YW{n:06d}", "养老中心"),
+                                 Text(f"同一人（{n}）", f"one operator ({n})"),
+                                 (Evidence("ops.csv", row=n + 2, biz_id=f"YW{n:06d}", step="受理", step_kind="accept",
+                                           operator="qt1", time="2024-03-01 09:00:00", more_rows=n % 3),))
+                       for n in range(findings))
+    return Report(date(2024, 6, 30), violations, (), (), (rule,), ("ops.csv",))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_large_json_report_is_written_in_pieces_with_the_same_bytes(tmp_path, lang):
+    report = large_report(PRETTY_LIMIT + 5)
+    options = RenderOptions(lang=lang)
+    pieces = list(render_pieces("json", report, options))
+    assert len(pieces) > PRETTY_LIMIT      # a finding at a time, never the whole document at once
+    whole = json.dumps(document(report, lang), ensure_ascii=False) + "\n"
+    assert b"".join(pieces) == whole.encode("utf-8") == render("json", report, options).encode("utf-8")
+    target = tmp_path / "report.json"
+    write_file(iter(pieces), str(target))
+    assert json.loads(target.read_bytes())["summary"]["violations"] == PRETTY_LIMIT + 5
+
+
+def test_a_failed_write_of_pieces_leaves_the_earlier_report(tmp_path):
+    target = tmp_path / "report.json"
+    target.write_text("earlier", encoding="utf-8")
+
+    def pieces():
+        yield b"{"
+        raise SodcheckError(Text("坏", "bad"))
+
+    with pytest.raises(SodcheckError):
+        write_file(pieces(), str(target))
+    assert target.read_text(encoding="utf-8") == "earlier" and [p.name for p in tmp_path.iterdir()] == ["report.json"]

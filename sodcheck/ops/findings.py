@@ -55,13 +55,21 @@ def evidence_by_key(log: OpsLog, focus: Any, key: str, hits: Any, parts: Any = N
     found: dict[str, list[Evidence]] = {}
     records = shown.to_pyarrow().to_pylist()
     records.sort(key=lambda r: (r["group_key"], r["part"], r["rank"]))
+    # A large log has hundreds of thousands of findings of a few evidence steps each: their
+    # business ids, step texts, kinds and operators repeat, and are kept once each.
+    once: dict[str, str] = {}
     for r in records:
         more = r["total"] - EVIDENCE_ROWS if r["rank"] == min(r["total"], EVIDENCE_ROWS) - 1 else 0
+        step = r["step"].strip()
         found.setdefault(r["group_key"], []).append(Evidence(
-            log.files[r["file"]], row=r["row"], biz_id=r["biz_id"], step=r["step"].strip(), step_kind=r["kind"],
-            operator=r["operator"], time=r["time"].isoformat(sep=" ") if r["time"] is not None else None,
-            more_rows=max(more, 0)))
+            log.files[r["file"]], row=r["row"], biz_id=_once(once, r["biz_id"]), step=once.setdefault(step, step),
+            step_kind=_once(once, r["kind"]), operator=_once(once, r["operator"]),
+            time=r["time"].isoformat(sep=" ") if r["time"] is not None else None, more_rows=max(more, 0)))
     return found
+
+
+def _once(once: dict[str, str], text: str | None) -> str | None:
+    return text if text is None else once.setdefault(text, text)
 
 
 def report(rule: RuleBase, log: OpsLog, hits: Any, focus: Any, key: str, subject: Callable[[dict], Subject],

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from .. import __version__
@@ -77,27 +78,52 @@ def summary(report: Report) -> dict:
     return doc
 
 
-def document(report: Report, lang: str = "en", show_ids: bool = False) -> dict:
+def _head(report: Report, lang: str) -> dict:
+    return {"tool": {"name": "sodcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
+            "as_of": report.as_of.isoformat(), "lang": lang, "summary": summary(report)}
+
+
+def _finding_docs(report: Report, lang: str, show_ids: bool) -> Callable[[tuple[Violation, ...]], Iterator[dict]]:
     titles = {r.id: r.title.get(lang) for r in report.rules}
     remedies = {r.id: r.remedy.get(lang) for r in report.rules if r.remedy}
-    return {
-        "tool": {"name": "sodcheck", "version": __version__, "schema_version": SCHEMA_VERSION},
-        "as_of": report.as_of.isoformat(),
-        "lang": lang,
-        "summary": summary(report),
-        "violations": [violation_doc(v, lang, show_ids, titles.get(v.rule_id), remedies.get(v.rule_id))
-                       for v in report.violations],
-        "notices": [violation_doc(v, lang, show_ids, titles.get(v.rule_id), remedies.get(v.rule_id))
-                    for v in report.notices],
-        "warnings": [warning_doc(w, lang) for w in report.warnings],
-    }
+    return lambda violations: (violation_doc(v, lang, show_ids, titles.get(v.rule_id), remedies.get(v.rule_id))
+                               for v in violations)
+
+
+def document(report: Report, lang: str = "en", show_ids: bool = False) -> dict:
+    findings = _finding_docs(report, lang, show_ids)
+    return {**_head(report, lang), "violations": list(findings(report.violations)),
+            "notices": list(findings(report.notices)), "warnings": [warning_doc(w, lang) for w in report.warnings]}
 
 
 PRETTY_LIMIT = 2000
 
 
 def render(report: Report, options) -> str:
-    doc = document(report, options.lang, options.show_ids)
-    # Indented JSON goes through Python's slow encoder; a province-scale report is written compact.
-    indent = 2 if len(report.violations) + len(report.warnings) <= PRETTY_LIMIT else None
-    return json.dumps(doc, ensure_ascii=False, indent=indent) + "\n"
+    return b"".join(stream(report, options)).decode("utf-8")
+
+
+def stream(report: Report, options) -> Iterator[bytes]:
+    """The document in UTF-8 pieces, for writing as it is made. Indented JSON goes through Python's
+    slow encoder, so a province-scale report is written compact, a finding at a time: the
+    documents of hundreds of thousands of findings, and their text, never exist all at once. The
+    bytes are those json.dumps gives for the whole document."""
+    if len(report.violations) + len(report.warnings) <= PRETTY_LIMIT:
+        yield (json.dumps(document(report, options.lang, options.show_ids), ensure_ascii=False, indent=2)
+               + "\n").encode("utf-8")
+        return
+    lang = options.lang
+    findings = _finding_docs(report, lang, options.show_ids)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def listed(key: str, docs: Iterator[dict]) -> Iterator[bytes]:
+        yield f', "{key}": ['.encode()
+        for n, doc in enumerate(docs):
+            yield ((", " if n else "") + encode(doc)).encode("utf-8")
+        yield b"]"
+
+    yield encode(_head(report, lang))[:-1].encode("utf-8")     # the object left open for the lists
+    yield from listed("violations", findings(report.violations))
+    yield from listed("notices", findings(report.notices))
+    yield from listed("warnings", (warning_doc(w, lang) for w in report.warnings))
+    yield b"}\n"
