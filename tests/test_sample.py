@@ -161,3 +161,16 @@ def test_table_and_csv_carry_the_seed(log):
     rows = list(csv.DictReader(CliRunner().invoke(cli, ["sample", "--ops", log, "--month", "2024-03", "--format",
                                                         "csv", "--lang", "en"]).stdout.lstrip("\ufeff").splitlines()))
     assert rows and all(r["seed"] == "202403" and r["month"] == "2024-03" for r in rows)
+
+
+def test_english_outputs_name_the_operator_in_english_punctuation(tmp_path):
+    log = tmp_path / "named.csv"
+    with open(log, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([*HEADER, "操作员姓名"])
+        writer.writerows(row + ["张三"] for row in business_rows("N001", "参保登记", "2024-03-05"))
+    for lang, shown in (("en", "op_a (张三)"), ("zh", "op_a（张三）")):
+        result = CliRunner().invoke(cli, ["sample", "--ops", str(log), "--month", "2024-03", "--format", "csv",
+                                          "--lang", lang])
+        assert result.exit_code == 0, result.output
+        assert shown in result.stdout

@@ -25,13 +25,16 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 REASONS = ("random", "finding")
 
 
+NOBODY = Text("", "")
+
+
 @dataclass(frozen=True)
 class SampleStep:
     kind: str | None        # accept, review, ...; None for a step text no kind matches
     step: str               # as written in the log
     operator: str | None    # the account code
     time: str               # local time, 2024-03-05 09:12:33
-    who: str = ""           # the operator as reports name them: code（name）
+    who: Text = NOBODY      # the operator as reports name them: code（name）, code (name)
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,7 @@ def with_steps(sample: Sample, log: OpsLog) -> Sample:
     for r in rows.to_pyarrow().to_pylist():
         by_business.setdefault(r["biz_id"], []).append(SampleStep(
             r["kind"], (r["step"] or "").strip(), r["operator"], r["time"].isoformat(sep=" "),
-            log.describe(r["operator"])))
+            log.describe_text(r["operator"])))
     for found in by_business.values():
         found.sort(key=lambda s: (s.time, s.kind or "", s.step, s.operator or ""))
     return replace(sample, businesses=tuple(replace(b, steps=tuple(by_business.get(b.biz_id, ())))

@@ -19,7 +19,7 @@ def render(sample: Sample, lang: str) -> str:
     else:
         writer.writerow(["month", "seed", "biz_id", "biz_type", "class", "reason", "rules", "steps"])
     for b in sample.businesses:
-        steps = "; ".join(step_line(s.time, s.kind, s.step, s.who, lang) for s in b.steps)
+        steps = "; ".join(step_line(s.time, s.kind, s.step, s.who.get(lang), lang) for s in b.steps)
         writer.writerow([sample.month, sample.seed, b.biz_id,
                          type_text(b.biz_type, lang) if lang == "zh" else b.biz_type,
                          sample.class_label(b.class_id, lang) if lang == "zh" else b.class_id,

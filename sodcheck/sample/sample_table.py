@@ -33,6 +33,6 @@ def render(sample: Sample, lang: str) -> str:
     listing = Table(w["biz_id"], w["biz_type"], w["reason"], w["rules"], w["steps"], box=box.SIMPLE)
     for b in sample.businesses:
         listing.add_row(printable(b.biz_id), printable(type_text(b.biz_type, lang)), w[b.reason], " ".join(b.rules),
-                        printable("\n".join(step_line(s.time, s.kind, s.step, s.who, lang) for s in b.steps)))
+                        printable("\n".join(step_line(s.time, s.kind, s.step, s.who.get(lang), lang) for s in b.steps)))
     console.print(listing)
     return out.getvalue()

@@ -116,7 +116,7 @@ def _checklist(ws: Worksheet, sample: Sample, lang: str) -> None:
     headers = [w[c] for c in CHECKLIST]
     rows = []
     for n, b in enumerate(sample.businesses, start=1):
-        steps = "\n".join(step_line(s.time, s.kind, s.step, s.who, lang) for s in b.steps)
+        steps = "\n".join(step_line(s.time, s.kind, s.step, s.who.get(lang), lang) for s in b.steps)
         rows.append([n, b.biz_id, type_text(b.biz_type, lang), sample.class_label(b.class_id, lang), w[b.reason],
                      " ".join(b.rules), steps, None, None, None, None])
     widths: dict[int, int] = {}
