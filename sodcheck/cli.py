@@ -7,10 +7,11 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from .output import refuse_inputs, write_file
 from .pipeline import CheckRequest, parse_change, run
 from .report import BINARY_FORMATS, FORMATS, RenderOptions, render, render_pieces
 from .ruleset import Ruleset, load_ruleset, parse_file, rule_files
+
+if TYPE_CHECKING:
+    from .ops.frame import OpsLog
 
 
 def default_lang() -> str:
@@ -182,13 +186,14 @@ def request_from(staff, perms, roles, ops, memory_limit, threads, rules, waivers
                         spark_remote=spark_remote, spark_master=spark_master, **more)
 
 
-def run_with_progress(request: CheckRequest, ruleset: Ruleset | None = None, require_input: bool = True) -> Report:
+def run_with_progress(request: CheckRequest, ruleset: Ruleset | None = None, require_input: bool = True,
+                      with_ops: Callable[[OpsLog, Report], None] | None = None) -> Report:
     # A run builds many small objects and frees them only at exit; the cyclic collector
     # would rescan them again and again (a third of a province-scale run), for no garbage.
     gc.disable()
     try:
         with progress_bar() as progress:
-            return run(request, ruleset, progress=progress, require_input=require_input)
+            return run(request, ruleset, progress=progress, with_ops=with_ops, require_input=require_input)
     finally:
         gc.enable()
 
@@ -276,7 +281,9 @@ def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, incl
     from .assess.plan import load_plan, load_scale
     from .assess.scoring import assess as score
     from .loaders.staffing import expand_paths
-    from .sample import read_worksheets
+    from .sample import redrawing
+    from .sample.filled import read_filled
+    from .sample.monthly import build_report
 
     lang = lang or default_lang()
     click.get_current_context().meta["lang"] = lang
@@ -294,9 +301,12 @@ def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, incl
     # The rule set is kept: an item whose rules did not apply to these inputs is judged on what
     # those rules would need, and the report lists only the rules that applied.
     ruleset = load_ruleset(request.rules)
-    samples = read_worksheets(worksheets, request, ruleset) if worksheets else None
+    filled = [read_filled(path) for path in worksheets]
+    redraws: dict = {}
+    # One run: its findings, and with operation logs each worksheet's sample drawn again from them.
     # Worksheets alone are enough to assess: the items they do not judge are then unchecked.
-    report = run_with_progress(request, ruleset, require_input=not worksheets)
+    report = run_with_progress(request, ruleset, require_input=not worksheets, with_ops=redrawing(filled, redraws))
+    samples = build_report(filled, redraws) if filled else None
     logs = [*ops, *request.ops_tables]
     given = [kind for kind, paths in (("staff", staff), ("perms", perms), ("roles", roles), ("ops", logs)) if paths]
     result = score(plan, scale, report, given, answered, tuple(rule.info() for rule in ruleset.enabled), samples)

@@ -19,12 +19,14 @@ ROWS = [
 ]
 
 
-def report(tmp_path, fmt: str, lang: str = "zh"):
-    sheet = write_xlsx(tmp_path / "staff.xlsx", {"人员分工": [HEADER, *ROWS]})
+def report(tmp_path, fmt: str, lang: str = "zh", rows: list[list[str]] = ROWS, header: list[str] = HEADER,
+           as_of: str = "2021-01-01", exit_code: int | None = 1):
+    """The report of a sheet of these rows, written in tmp_path (exit status checked unless None)."""
+    sheet = write_xlsx(tmp_path / "staff.xlsx", {"人员分工": [header, *rows]})
     out = tmp_path / f"out.{fmt}"
-    code, _, err = run_cli("check", "--staff", str(sheet), "--as-of", "2021-01-01", "--format", fmt, "-o", str(out),
+    code, _, err = run_cli("check", "--staff", str(sheet), "--as-of", as_of, "--format", fmt, "-o", str(out),
                            "--lang", lang)
-    assert code == 1, err
+    assert exit_code is None or code == exit_code, err
     return out
 
 
@@ -58,11 +60,9 @@ def test_a_unit_finding_carries_the_rows_it_considered(tmp_path):
 
 
 def test_messages_name_the_post_as_written(tmp_path):
-    sheet = write_xlsx(tmp_path / "staff.xlsx", {"人员分工": [
-        HEADER, ["杨帆", "养老保险管理中心", "劳务派遣", "缴费核定", "2020.01", ""],
-        ["赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""]]})
-    out = tmp_path / "out.json"
-    run_cli("check", "--staff", str(sheet), "--as-of", "2021-01-01", "--format", "json", "-o", str(out), "--lang", "zh")
+    rows = [["杨帆", "养老保险管理中心", "劳务派遣", "缴费核定", "2020.01", ""],
+            ["赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""]]
+    out = report(tmp_path, "json", rows=rows, exit_code=None)
     doc = json.loads(out.read_text(encoding="utf-8"))
     message = next(v["message"] for v in doc["violations"] if v["rule_id"] == "STAFF-HIGH-RISK")
     assert "缴费核定（费率核定）" in message
@@ -70,28 +70,23 @@ def test_messages_name_the_post_as_written(tmp_path):
 
 def test_locations_give_the_sheets_serial_and_findings_its_note(tmp_path):
     header = ["序号", "姓名", "单位", "人员身份", "岗位", "任现岗时间", "备注"]
-    sheet = write_xlsx(tmp_path / "staff.xlsx", {"人员分工": [
-        header, ["27", "赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""],
-        ["28", "郑佳", "养老保险管理中心", "在编", "会计、出纳", "2020.01", "人员不足暂兼"]]})
-    out = tmp_path / "out.csv"
-    run_cli("check", "--staff", str(sheet), "--as-of", "2021-01-01", "--format", "csv", "-o", str(out), "--lang", "zh")
+    sheet_rows = [["27", "赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""],
+                  ["28", "郑佳", "养老保险管理中心", "在编", "会计、出纳", "2020.01", "人员不足暂兼"]]
+    out = report(tmp_path, "csv", rows=sheet_rows, header=header, exit_code=None)
     import csv
     import io
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     evidence = next(r["依据"] for r in rows if r["规则"] == "SOD-ACC-CASH")
     assert "第3行（序号28）" in evidence and "备注：人员不足暂兼" in evidence
-    doc_out = tmp_path / "out.json"
-    run_cli("check", "--staff", str(sheet), "--as-of", "2021-01-01", "--format", "json", "-o", str(doc_out))
+    doc_out = report(tmp_path, "json", lang="en", rows=sheet_rows, header=header, exit_code=None)
     doc = json.loads(doc_out.read_text(encoding="utf-8"))
     first = next(v for v in doc["violations"] if v["rule_id"] == "SOD-ACC-CASH")["evidence"][0]
     assert first["serial"] == "28" and first["note"] == "人员不足暂兼"
 
 
 def test_notices_are_labelled_as_notices_not_by_severity(tmp_path):
-    sheet = write_xlsx(tmp_path / "staff.xlsx", {"人员分工": [
-        HEADER, ["朱琳", "养老保险管理中心", "在编", "会计", "2016.03", ""],
-        ["赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""]]})
-    out = tmp_path / "out.xlsx"
-    run_cli("check", "--staff", str(sheet), "--as-of", "2020-12-01", "--format", "xlsx", "-o", str(out), "--lang", "zh")
+    out = report(tmp_path, "xlsx", rows=[["朱琳", "养老保险管理中心", "在编", "会计", "2016.03", ""],
+                                         ["赵敏", "养老保险管理中心", "在编", "内控稽核", "2018.01", ""]],
+                 as_of="2020-12-01", exit_code=None)
     ws = openpyxl.load_workbook(out)["提示"]
     assert [row[1] for row in ws.iter_rows(min_row=2, values_only=True)] == ["提示"]

@@ -19,7 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..model import SEVERITY_RANK, Text
-from ..report.wording import SEVERITIES
+from ..report.wording import SEVERITY_WORDS
 from ..sample.draw import previous_month
 
 if TYPE_CHECKING:  # reading worksheets needs openpyxl, which judging them does not
@@ -45,9 +45,8 @@ PENDING = ("low", Text("仍待核实的业务", "businesses still to verify"))
 
 @dataclass(frozen=True)
 class SampleJudgement:
-    worst: str | None                       # the most severe problem, None when there is none
-    basis: Text
-    problems: tuple[tuple[str, str, int], ...]   # (what, severity, how many), most severe first
+    worst: str | None       # the most severe problem, None when there is none
+    basis: Text             # what was looked at and what was found
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -66,13 +65,13 @@ def judge(report: MonthlyReport, as_of: date) -> SampleJudgement:
     missing = [m for m in months_between(months[0], previous_month(as_of)) if m not in months] if months else []
     counts = Counter(flag.code for flag in report.flags if flag.code in FLAG_PROBLEMS)
     pending = len(report.with_conclusion("pending"))
-    # (severity, what, how many, shown as): the months are named, the rest counted.
-    problems: list[tuple[str, Text, int, Text]] = []
+    # (severity, what, shown as): the months are named, the rest counted.
+    problems: list[tuple[str, Text, Text]] = []
     if missing:
-        problems.append((*MONTH_MISSING, len(missing), Text("、".join(missing), ", ".join(missing))))
-    problems += [(*FLAG_PROBLEMS[code], n, Text(f"{n}项", str(n))) for code, n in sorted(counts.items())]
+        problems.append((*MONTH_MISSING, Text("、".join(missing), ", ".join(missing))))
+    problems += [(*FLAG_PROBLEMS[code], Text(f"{n}项", str(n))) for code, n in sorted(counts.items())]
     if pending:
-        problems.append((*PENDING, pending, Text(f"{pending}笔", str(pending))))
+        problems.append((*PENDING, Text(f"{pending}笔", str(pending))))
     problems.sort(key=lambda p: -SEVERITY_RANK[p[0]])
     checked = sum(t.checked for t in report.types)
     found = sum(t.problems for t in report.types)
@@ -81,10 +80,9 @@ def judge(report: MonthlyReport, as_of: date) -> SampleJudgement:
     en = (f"{len(report.worksheets)} worksheet(s) ({', '.join(months)}): {len(report.businesses)} businesses "
           f"sampled, {checked} concluded, {found} with a problem")
     if problems:
-        zh += "；" + "；".join(f"{what.zh}：{shown.zh}（{SEVERITIES[s][0]}）" for s, what, _, shown in problems)
-        en += "; " + "; ".join(f"{what.en}: {shown.en} ({SEVERITIES[s][1]})" for s, what, _, shown in problems)
+        zh += "；" + "；".join(f"{what.zh}：{shown.zh}（{SEVERITY_WORDS[s][0]}）" for s, what, shown in problems)
+        en += "; " + "; ".join(f"{what.en}: {shown.en} ({SEVERITY_WORDS[s][1]})" for s, what, shown in problems)
     else:
         zh += "；核查记录完整"
         en += "; the records are complete"
-    return SampleJudgement(problems[0][0] if problems else None, Text(zh, en),
-                           tuple((what.en, s, n) for s, what, n, _ in problems))
+    return SampleJudgement(problems[0][0] if problems else None, Text(zh, en))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import SEVERITY_RANK, DataWarning, Report, RuleInfo, SourceGrid, Text, Violation
-from ..report.wording import SEVERITIES
+from ..report.wording import SEVERITY_WORDS
 from ..text import compact
 from .answers import Answer, Answers
 from .plan import ItemDef, Plan, RuleRef, Scale
@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # reading worksheets needs openpyxl, which scoring alone does
 INPUT_KINDS = ("staff", "perms", "roles", "ops")
 INPUT_NAMES = {"staff": Text("人员分工表", "staffing sheet"), "perms": Text("权限导出", "permission export"),
                "roles": Text("角色配置", "role configuration"), "ops": Text("操作日志", "operation log")}
+
+# How an item that is scored without a person is scored, for the warning that sets an answer aside.
+SCORED_BY = {"rules": Text("由规则评分", "by its rules"),
+             "sample": Text("按每月抽查核查表评分", "on the monthly-sample worksheets")}
 
 # Which inputs a rule kind needs to see anything: any one of the alternatives. A kind sodcheck
 # does not list here (a future one) counts as applying to any input.
@@ -248,7 +252,7 @@ def _basis(item: ItemDef, status: str, findings: list[ItemFinding], scale: Scale
     refs_en = ", ".join(f"P{f.ref}" for f in counting)
     worst = max((f.violation.severity for f in counting), key=SEVERITY_RANK.__getitem__)
     share = scale.share(worst)
-    parts_zh = "，".join(f"{SEVERITIES[s][0]}{by[s]}项" for s in ("high", "medium", "low") if by[s])
+    parts_zh = "，".join(f"{SEVERITY_WORDS[s][0]}{by[s]}项" for s in ("high", "medium", "low") if by[s])
     parts_en = ", ".join(f"{by[s]} {s}" for s in ("high", "medium", "low") if by[s])
     return Text(f"发现问题{len(counting)}项（{parts_zh}），见{refs_zh}；按扣分标准得该项分值的{share:.0%}",
                 f"{len(counting)} problem(s) ({parts_en}): {refs_en}; the scale keeps {share:.0%} of the points")
@@ -304,21 +308,10 @@ def assess(plan: Plan, scale: Scale, report: Report, given: Iterable[str], answe
             score: float | None = scale.score(item.points, worst)
             unit_scores = tuple((unit, scale.score(item.points, _worst(
                 f for f in findings if f.counts and unit in f.units))) for unit in all_units)
-            if answer is not None and answer.score is not None:
-                warnings.append(DataWarning(
-                    "ASSESS-ANSWER-IGNORED", Path(answers.file or "").name or None, None, answer.line, None,
-                    Text(f"第{item.item}项由规则评分，答题文件中的得分未采用",
-                         f"item {item.item} is scored by its rules; the score in the answers file is not used")))
         elif item.method == "sample" and samples is not None and samples.worksheets:
             status = "scored"
             judgement = judge_samples(samples, report.as_of)
             score, sample_basis = scale.score(item.points, judgement.worst), judgement.basis
-            if answer is not None and answer.score is not None:
-                warnings.append(DataWarning(
-                    "ASSESS-ANSWER-IGNORED", Path(answers.file or "").name or None, None, answer.line, None,
-                    Text(f"第{item.item}项按每月抽查核查表评分，答题文件中的得分未采用",
-                         f"item {item.item} is scored on the monthly-sample worksheets; the score in the "
-                         "answers file is not used")))
         elif answer is not None and answer.score is not None:
             status, score = "manual", answer.score
         elif item.method == "rules":
@@ -326,6 +319,13 @@ def assess(plan: Plan, scale: Scale, report: Report, given: Iterable[str], answe
             needs = _needs(refs, rules, given_set)
         else:
             status, score = "manual", None
+        if status == "scored" and answer is not None and answer.score is not None:
+            # The findings or the worksheets decide; the answer's score is set aside, saying so.
+            by = SCORED_BY[item.method]
+            warnings.append(DataWarning(
+                "ASSESS-ANSWER-IGNORED", Path(answers.file or "").name or None, None, answer.line, None,
+                Text(f"第{item.item}项{by.zh}，答题文件中的得分未采用",
+                     f"item {item.item} is scored {by.en}; the score in the answers file is not used")))
         items.append(ItemResult(
             item.item, item.section, item.text.text(), item.text_source, item.points, item.method, status, score,
             tuple(dict.fromkeys(ref.id for ref in refs)), item.question.text() if item.question else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..report.text import evidence_text
-from ..report.wording import SEVERITIES, words
+from ..report.wording import SEVERITY_WORDS, words
 from .scoring import Assessment, ItemFinding, ItemResult
 
 ASSESS: dict[str, Any] = {
@@ -55,7 +55,7 @@ ASSESS: dict[str, Any] = {
     "item_value": ('第{item}项', 'Item {item}'),
     "rule": ('规则', 'Rule'),
     "severity": ('严重程度', 'Severity'),
-    "severities": SEVERITIES,
+    "severities": SEVERITY_WORDS,
     "subject": ('对象', 'Subject'),
     "unit": ('单位', 'Unit'),
     "units": ('涉及单位', 'Units'),

@@ -12,10 +12,10 @@ from ..text import location_text
 
 # Severity in zh is 严重 / 较重 / 轻微: "高风险" is the policy's own word for posts (高风险岗位), and a
 # report must not call a finding about a 高风险岗位 something else that also says 高风险.
-SEVERITIES: dict[str, tuple[str, str]] = {
+SEVERITY_WORDS: dict[str, tuple[str, str]] = {
     "high": ('严重', 'high'), "medium": ('较重', 'medium'), "low": ('轻微', 'low')}
 
-__all__ = ["CSV", "HTML", "SEVERITIES", "SHEETS", "TABLE", "location_text", "words"]
+__all__ = ["CSV", "HTML", "SEVERITY_WORDS", "SHEETS", "TABLE", "location_text", "words"]
 
 
 def words(section: dict, lang: str) -> dict[Any, Any]:
@@ -73,7 +73,7 @@ SHEETS: dict[str, Any] = {
                     "The 'Marked-' sheets are copies of the staffing sheets that were read; the cells behind each "
                     "finding are filled and carry a comment."),
     "notice": ('提示', 'notice'),      # a notice is no violation: never labelled with a severity
-    **SEVERITIES,
+    **SEVERITY_WORDS,
     "no": ('序号', 'No.'),
     "subject": ('对象', 'Subject'),
     "kind": ('对象类型', 'Subject kind'),
@@ -154,7 +154,7 @@ TABLE: dict[str, Any] = {
     "none": ('未发现违规。', 'No violations found.'),
     "people": ('人员', 'people'),
     "notice": ('提示', 'notice'),
-    **SEVERITIES,
+    **SEVERITY_WORDS,
     "assessment": ('考核表扣分项', 'Assessment items at risk'),
     "item": ('第{item}项 {title}（{points:g}分）', 'item {item} {title} ({points:g} points)'),
     "waived": ('已豁免', 'waived'),

@@ -5,16 +5,20 @@ never the engine or the inputs."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import SodcheckError, Text
 from ..pipeline import CheckRequest, Progress, run
-from ..ruleset import Ruleset, load_ruleset
+from ..ruleset import Ruleset
 from .draw import Sample, default_seed, draw_from_log, previous_month
 
 if TYPE_CHECKING:
+    from ..model import Report
+    from ..ops.frame import OpsLog
+    from .filled import FilledWorksheet
     from .monthly import MonthlyReport
 
 # --format of `sodcheck sample` -> writer module
@@ -38,19 +42,26 @@ def draw_sample(request: CheckRequest, month: str | None = None, seed: int | Non
     return replace(drawn[0], inputs=tuple([Path(p).name for p in request.ops] + list(request.ops_tables)))
 
 
-def read_worksheets(paths: list[str], request: CheckRequest, ruleset: Ruleset | None = None) -> MonthlyReport:
-    """The monthly report of the filled worksheets at ``paths``. With the request's operation logs,
-    each worksheet's sample is drawn again from them and compared: a sample picked by hand, or one
-    of other logs, then shows."""
+def redrawing(filled: list[FilledWorksheet], into: dict[tuple[str, int], Sample]) -> Callable[[OpsLog, Report], None]:
+    """For a run's ``with_ops``: each worksheet's sample drawn again, by its month and seed, from the
+    log and findings of that one run, into ``into``. Compared with the worksheets, a sample picked
+    by hand, or one of other logs, then shows."""
+    def draw(log: OpsLog, report: Report) -> None:
+        for month, seed in sorted({(sheet.month, sheet.seed) for sheet in filled}):
+            into[(month, seed)] = draw_from_log(log, report, month, seed)
+    return draw
+
+
+def read_worksheets(paths: list[str], request: CheckRequest) -> MonthlyReport:
+    """The monthly report of the filled worksheets at ``paths``, each compared with a redraw when the
+    request has operation logs."""
     from .filled import read_filled
     from .monthly import build_report
 
     filled = [read_filled(path) for path in paths]
-    redraws = {}
+    redraws: dict[tuple[str, int], Sample] = {}
     if request.ops or request.ops_tables:
-        ruleset = ruleset or load_ruleset(request.rules)
-        for month, seed in sorted({(sheet.month, sheet.seed) for sheet in filled}):
-            redraws[(month, seed)] = draw_sample(request, month, seed, ruleset)
+        run(request, with_ops=redrawing(filled, redraws))
     return build_report(filled, redraws)
 
 
