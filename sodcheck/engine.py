@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -154,6 +155,9 @@ def evaluate(ruleset: Ruleset, inputs: Inputs, as_of: date) -> Report:
     for rule in applicable:
         kind = KINDS[rule.kind]
         kind.check(rule, ctx.for_subjects(kind.APPLIES_TO), out)
+    # Findings selected in the operation log are made once DuckDB has handed back its memory.
+    with inputs.ops.released() if inputs.ops is not None else nullcontext():
+        out.settle()
     violations = sorted_violations(out.violations)
     stats = dict(inputs.stats)
     if inputs.staffing is not None:

@@ -15,7 +15,7 @@ Severity = Literal["high", "medium", "low"]
 SEVERITY_RANK: dict[str, int] = {"high": 3, "medium": 2, "low": 1}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Text:
     """A user-facing string in both languages sodcheck speaks."""
 
@@ -45,7 +45,7 @@ class SodcheckError(Exception):
         return f"{prefix}: {self.text.get(lang)}" if prefix else self.text.get(lang)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class DataWarning:
     """Something in the input that the user should look at; never fatal."""
 
@@ -94,7 +94,7 @@ class Posting:
     note: str = ""              # the row's 备注
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Why a subject holds a duty: a sheet row, a grant path, or a line of a role file."""
 
@@ -169,7 +169,7 @@ class Evidence:
         return doc
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Subject:
     kind: Literal["person", "unit", "account", "role", "permission", "business"]
     name: str
@@ -179,7 +179,7 @@ class Subject:
     system: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Violation:
     """One finding of one rule about one subject (also used for notices)."""
 

@@ -366,3 +366,72 @@ def test_a_log_larger_than_the_memory_budget_is_checked_from_a_database_file(tmp
     on_disk = run_log(tmp_path, rows)
     assert chosen == [True]
     assert found(on_disk) == found(in_memory) == {("OPS-FRONT-BACK", "qt2"), ("OPS-OFF-HOURS", "qt2")}
+
+
+def _memory_setting(con) -> str:
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def test_findings_are_made_after_duckdb_hands_back_its_memory(tmp_path, monkeypatch):
+    """Every check selects its findings in DuckDB first; the findings are made while DuckDB keeps
+    only RELEASED_MEMORY_LIMIT, so the budget and the findings are never in memory at once. The
+    budget is given back afterwards, for the monthly sample's queries."""
+    import duckdb
+
+    import sodcheck.ops.findings as findings
+    from sodcheck.ops.frame import RELEASED_MEMORY_LIMIT
+    from sodcheck.pipeline import CheckRequest, run
+
+    def shown_as(limit: str) -> str:
+        con = duckdb.connect()
+        con.execute("SET memory_limit = ?", [limit])
+        return _memory_setting(con)
+
+    while_made: list[str] = []
+    real = findings.step_evidence
+
+    def watching(log, step, once):
+        while_made.append(_memory_setting(log.con.con.cursor()))   # its own cursor: a result is open
+        return real(log, step, once)
+
+    monkeypatch.setattr(findings, "step_evidence", watching)
+    rows = GOOD + [["S1", "参保登记", "受理", "qt9", "2024-03-05 09:00:00"],
+                   ["S1", "参保登记", "初审", "qt9", "2024-03-05 10:00:00"]]
+    after: list[str] = []
+    report = run(CheckRequest(ops=[str(write_csv(tmp_path / "ops.csv", rows))], memory_limit="512MB"),
+                 with_ops=lambda log, _: after.append(_memory_setting(log.con.con)))
+    assert {v.rule_id for v in report.violations} >= {"OPS-SAME-OPERATOR"}
+    assert while_made and set(while_made) == {shown_as(RELEASED_MEMORY_LIMIT)}
+    assert after == [shown_as("512MB")]
+
+
+def test_findings_do_not_depend_on_how_duckdb_batches_its_results(tmp_path, monkeypatch):
+    """Results may come back in batches of any size and order: each finding is one row with its
+    steps beside it, never pieced together across rows."""
+    from sodcheck.ops import findings
+    from sodcheck.ops.frame import OpsLog
+
+    rows = [[f"B{b}", "参保登记", step, operator, f"2024-03-0{4 + b % 3} {9 + k}:00:00"]
+            for b in range(6) for k, (step, operator) in enumerate(
+                [("受理", f"qt{b % 2}"), ("初审", f"qt{b % 2}"), ("数据更正", "qt1"), ("变更审批", "qt0"),
+                 ("复核", "fs1"), ("办结", "sp1")])]
+    whole = run_log(tmp_path, rows)
+    real = OpsLog.batches
+    monkeypatch.setattr(findings, "BATCH_ROWS", 1)
+    monkeypatch.setattr(OpsLog, "batches", lambda self, expr, size: reversed(list(real(self, expr, size))))
+    assert run_log(tmp_path, rows) == whole
+    assert {v["rule_id"] for v in whole["violations"]} >= {"OPS-SAME-OPERATOR", "OPS-FRONT-BACK"}
+    assert any(len(v["evidence"]) > 1 for v in whole["violations"])
+
+
+def test_findings_that_say_the_same_share_one_message(tmp_path):
+    """A province's log has hundreds of thousands of findings in a few words each: one message
+    object per wording, not per finding."""
+    from sodcheck.pipeline import CheckRequest, run
+
+    rows = [[f"R{b}", "参保登记", step, operator, "2024-03-05 10:00:00"]
+            for b in range(3) for step, operator in (("受理", "qt1"), ("初审", "cs1"), ("办结", "sp1"))]
+    report = run(CheckRequest(ops=[str(write_csv(tmp_path / "ops.csv", rows))]))
+    levels = [v for v in report.violations if v.rule_id == "OPS-REVIEW-LEVELS"]
+    assert len(levels) == 3
+    assert all(v.message is levels[0].message for v in levels)

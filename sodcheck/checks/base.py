@@ -1,7 +1,7 @@
 """What every check receives and how it reports."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -46,6 +46,18 @@ class Findings:
     violations: list[Violation] = field(default_factory=list)
     notices: list[Violation] = field(default_factory=list)
     warnings: list[DataWarning] = field(default_factory=list)
+    # Findings an engine selected, to be made once every check has run (operation logs): each
+    # with the list it goes into.
+    pending: list[tuple[list[Violation], Callable[[], Iterable[Violation]]]] = field(default_factory=list)
+
+    def later(self, into: list[Violation], make: Callable[[], Iterable[Violation]]) -> None:
+        self.pending.append((into, make))
+
+    def settle(self) -> None:
+        """Make the pending findings, in the order the checks asked for them."""
+        for into, make in self.pending:
+            into.extend(make())
+        self.pending.clear()
 
 
 def duty_list(taxonomy: Taxonomy, duties: list[str], lang: str, evidence: list[Evidence] | None = None) -> str:

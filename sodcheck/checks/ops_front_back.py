@@ -43,5 +43,5 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
                     f"{who.en}: {row['front']} front-office step(s) ({front.en}), {row['back']} back-office "
                     f"step(s) ({back.en})")
 
-    out.violations += report(rule, log, hits, office, "operator", account_subject(log), detail,
-                             parts=lambda rows: rows.kind.isin(BACK_OFFICE).cast("int8"))
+    out.later(out.violations, report(rule, log, hits, office, "operator", account_subject(log), detail,
+                                     parts=lambda rows: rows.kind.isin(BACK_OFFICE).cast("int8")))

@@ -61,5 +61,5 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
 
     # Materialised once: split into violations (a window passed) and notices (all still open).
     with log.materialised(per) as per:
-        out.violations += report(rule, log, per.filter(per.elapsed > 0), focus, "biz_id", business_subject, detail)
-        out.notices += report(rule, log, per.filter(per.elapsed == 0), focus, "biz_id", business_subject, detail)
+        for into, found in ((out.violations, per.elapsed > 0), (out.notices, per.elapsed == 0)):
+            out.later(into, report(rule, log, per.filter(found), focus, "biz_id", business_subject, detail))

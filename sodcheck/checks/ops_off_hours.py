@@ -68,5 +68,5 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         return Text(f"{who.zh} 有 {row['steps']} 个环节在工作时间之外（{first} 至 {last}）",
                     f"{who.en}: {row['steps']} step(s) outside working time ({first} to {last})")
 
-    out.violations += report(rule, log, per, off, "operator", account_subject(log), detail)
+    out.later(out.violations, report(rule, log, per, off, "operator", account_subject(log), detail))
     del ibis

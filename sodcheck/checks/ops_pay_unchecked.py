@@ -46,4 +46,4 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         return Text(f"{row['pays']} 个发放环节早于第一次复核（{when}）",
                     f"{row['pays']} payment step(s) before the first recheck ({when})")
 
-    out.violations += report(rule, log, hits, focus, "biz_id", business_subject, detail)
+    out.later(out.violations, report(rule, log, hits, focus, "biz_id", business_subject, detail))

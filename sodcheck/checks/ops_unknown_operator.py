@@ -37,4 +37,4 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         return Text(f"{row['operator']} 在 {row['businesses']} 笔业务中办理了 {row['steps']} 个环节",
                     f"{row['operator']} performed {row['steps']} step(s) in {row['businesses']} business(es)")
 
-    out.violations += report(rule, log, per, unknown, "operator", account_subject(log), detail)
+    out.later(out.violations, report(rule, log, per, unknown, "operator", account_subject(log), detail))

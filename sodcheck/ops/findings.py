@@ -2,11 +2,13 @@
 
 A check hands over an Ibis table of hits (one row per business or operator) and an Ibis table of
 the steps worth showing; only the hits and the first EVIDENCE_ROWS steps of each come back to
-Python, with a count of the rest, so a report grows with its findings, not with the log.
+Python, with a count of the rest, so a report grows with its findings, not with the log. They come
+back after every check has run, a batch at a time, while the engine holds little memory: the
+engine's budget and the findings are never both in memory at once.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..model import Evidence, Subject, Text, Violation
@@ -16,6 +18,8 @@ from .frame import OpsLog
 
 EVIDENCE_ROWS = 5
 STEP_COLUMNS = ("biz_id", "step", "kind", "operator", "time", "file", "row")
+# Rows read back from the engine at a time while findings are made.
+BATCH_ROWS = 20_000
 
 
 def steps(log: OpsLog) -> Any:
@@ -38,10 +42,11 @@ def flag_kinds(row: dict, kinds: tuple[str, ...]) -> list[str]:
     return [k for k in kinds if row.get(f"has_{k}")]
 
 
-def evidence_by_key(log: OpsLog, focus: Any, key: str, hits: Any, parts: Any = None) -> dict[str, list[Evidence]]:
-    """The first steps of ``focus`` for each key of ``hits`` (by time, then file and row), and on
-    the last of them a count of the steps not shown. ``parts`` splits a key's steps into groups
-    that each get their own first rows (front-office and back-office steps)."""
+def shown_steps(focus: Any, key: str, hits: Any, parts: Any = None) -> Any:
+    """The first EVIDENCE_ROWS steps of ``focus`` for each key of ``hits`` (by time, then file and
+    row), each with the number of steps of its group: one row per key, ``shown_key`` and the list
+    ``shown_steps``. ``parts`` splits a key's steps into groups that each get their own first rows
+    (front-office and back-office steps)."""
     import ibis
 
     rows = focus.semi_join(hits.select(key).distinct(), key)
@@ -50,45 +55,66 @@ def evidence_by_key(log: OpsLog, focus: Any, key: str, hits: Any, parts: Any = N
     window = ibis.window(group_by=[rows[key], rows.part], order_by=[rows.time, rows.file, rows.row])
     ranked = rows.mutate(rank=ibis.row_number().over(window), total=rows.count().over(
         ibis.window(group_by=[rows[key], rows.part])))
-    shown = ranked.filter(ranked["rank"] < EVIDENCE_ROWS).select(*STEP_COLUMNS, "part", "rank", "total",
-                                                                   group_key=ranked[key])
-    found: dict[str, list[Evidence]] = {}
-    records = shown.to_pyarrow().to_pylist()
-    records.sort(key=lambda r: (r["group_key"], r["part"], r["rank"]))
-    # A large log has hundreds of thousands of findings of a few evidence steps each: their
-    # business ids, step texts, kinds and operators repeat, and are kept once each.
-    once: dict[str, str] = {}
-    for r in records:
-        more = r["total"] - EVIDENCE_ROWS if r["rank"] == min(r["total"], EVIDENCE_ROWS) - 1 else 0
-        step = r["step"].strip()
-        found.setdefault(r["group_key"], []).append(Evidence(
-            log.files[r["file"]], row=r["row"], biz_id=_once(once, r["biz_id"]), step=once.setdefault(step, step),
-            step_kind=_once(once, r["kind"]), operator=_once(once, r["operator"]),
-            time=r["time"].isoformat(sep=" ") if r["time"] is not None else None, more_rows=max(more, 0)))
-    return found
+    shown = ranked.filter(ranked["rank"] < EVIDENCE_ROWS)
+    step = ibis.struct({c: shown[c] for c in (*STEP_COLUMNS, "part", "rank", "total")})
+    return shown.group_by(shown_key=shown[key]).agg(shown_steps=step.collect())
+
+
+def report(rule: RuleBase, log: OpsLog, hits: Any, focus: Any, key: str, subject: Callable[[dict], Subject],
+           detail: Callable[[dict], Text], parts: Any = None) -> Callable[[], Iterator[Violation]]:
+    """One finding per hit row, its message the rule's with the hit's detail, its evidence the
+    first steps of the hit in ``focus``. The hits and their steps are selected and stored in the
+    engine now; the findings are made by the function returned, once every check has run and the
+    engine has handed back its memory (``Findings.later``)."""
+    hits = log.keep(hits)
+    shown = log.keep(shown_steps(focus, key, hits, parts))
+    base = rule.message.text()
+
+    def make() -> Iterator[Violation]:
+        # One row per hit, its steps beside it: batches may come in any order.
+        rows = hits.left_join(shown, hits[key] == shown.shown_key)
+        # A large log has hundreds of thousands of findings of a few evidence steps each: their
+        # business ids, step texts, kinds and operators repeat, and are kept once each.
+        once: dict[str, str] = {}
+        try:
+            for batch in log.batches(rows, BATCH_ROWS):
+                for r in batch.to_pylist():
+                    steps = sorted(r["shown_steps"] or (), key=lambda step: (step["part"], step["rank"]))
+                    yield finding(r, tuple(step_evidence(log, step, once) for step in steps))
+        finally:
+            messages.clear()
+            log.forget(hits)
+            log.forget(shown)
+
+    # Most findings of a rule say one of a few things (170,000 changes not approved in time, two
+    # messages): each message is kept once.
+    messages: dict[Text, Text] = {}
+
+    def finding(row: dict, evidence: tuple[Evidence, ...]) -> Violation:
+        more = detail(row)
+        message = messages.get(more)
+        if message is None:
+            message = messages[more] = Text(f"{base.zh}（{more.zh}）", f"{base.en} ({more.en})")
+        return Violation(rule.id, rule.severity, subject(row), message, evidence)
+
+    return make
+
+
+def step_evidence(log: OpsLog, step: dict, once: dict[str, str]) -> Evidence:
+    """A shown step as evidence; the last shown step of its group counts the steps not shown."""
+    rank, total = step["rank"], step["total"]
+    more = total - EVIDENCE_ROWS if rank == min(total, EVIDENCE_ROWS) - 1 else 0
+    text = step["step"].strip()
+    time = step["time"]
+    return Evidence(
+        log.files[step["file"]], row=step["row"], biz_id=_once(once, step["biz_id"]),
+        step=once.setdefault(text, text), step_kind=_once(once, step["kind"]),
+        operator=_once(once, step["operator"]), time=time.isoformat(sep=" ") if time is not None else None,
+        more_rows=max(more, 0))
 
 
 def _once(once: dict[str, str], text: str | None) -> str | None:
     return text if text is None else once.setdefault(text, text)
-
-
-def report(rule: RuleBase, log: OpsLog, hits: Any, focus: Any, key: str, subject: Callable[[dict], Subject],
-           detail: Callable[[dict], Text], parts: Any = None) -> list[Violation]:
-    """One finding per hit row, its message the rule's with the hit's detail, its evidence the
-    first steps of the hit in ``focus``."""
-    # Materialised once: its rows come back here and its keys select the evidence below.
-    with log.materialised(hits) as hits:
-        records = sorted(hits.to_pyarrow().to_pylist(), key=lambda r: r[key])
-        if not records:
-            return []
-        evidence = evidence_by_key(log, focus, key, hits, parts)
-    base = rule.message.text()
-    out = []
-    for r in records:
-        more = detail(r)
-        message = Text(f"{base.zh}（{more.zh}）", f"{base.en} ({more.en})")
-        out.append(Violation(rule.id, rule.severity, subject(r), message, tuple(evidence.get(r[key], ()))))
-    return out
 
 
 def business_subject(row: dict) -> Subject:

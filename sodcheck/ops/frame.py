@@ -30,6 +30,8 @@ _CANONICAL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 # A canonical time within the years and hours sodcheck accepts; the calendar is checked by the cast.
 _VALID = r"^(19\d\d|20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
 DEFAULT_MEMORY_LIMIT = "1GB"
+# What DuckDB keeps while the findings are made: enough to read stored results back in batches.
+RELEASED_MEMORY_LIMIT = "128MB"
 # What a step takes in the compressed table, roughly (measured: 10M steps of the benchmark).
 BYTES_PER_ROW = 50
 WARNED_ROWS = 50        # skipped rows named one by one per file and reason; the rest are counted
@@ -71,8 +73,11 @@ class OpsLog:
     # Set when --perms (and --staff) were given: operator code -> who it is.
     operators: dict[str, OperatorInfo] = field(default_factory=dict)
     accounts_given: bool = False
+    # DuckDB's budget (--memory-limit), given back to it after ``released``.
+    memory_limit: str | None = None
     _cleanup: Any = None
     _temporaries: int = 0
+    _kept: dict[int, str] = field(default_factory=dict)
     # --engine spark: the Spark session the tables live in (None: embedded DuckDB).
     spark: Any = None
     # One row per business with a judged step: whether it is completed, the review kinds it had
@@ -107,20 +112,57 @@ class OpsLog:
         codes = sorted(code for code, info in self.operators.items() if info.known)
         return ibis.memtable({"operator": codes}, schema={"operator": "string"})
 
-    @contextmanager
-    def materialised(self, expr: Any) -> Iterator[Any]:
-        """The expression computed once into a temporary table, dropped afterwards: for a result
-        that several queries read (a check's hits, their evidence)."""
+    def keep(self, expr: Any) -> Any:
+        """The expression computed once into a table that lasts until ``forget`` or the log's
+        close: a result that several queries read, now or once every check has run."""
         self._temporaries += 1
         name = f"ops_tmp_{self._temporaries}"
         table = self.spark.store(name, expr) if self.spark else self.con.create_table(name, expr)
+        self._kept[id(table)] = name
+        return table
+
+    def forget(self, table: Any) -> None:
+        name = self._kept.pop(id(table), None)
+        if name is None:
+            return
+        if self.spark:
+            self.spark.drop(name)
+        else:
+            self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+    def batches(self, expr: Any, rows: int) -> Iterator[Any]:
+        """The expression's result as Arrow record batches of up to ``rows`` rows, streamed from
+        DuckDB (Ibis's own streaming calls a DuckDB method that DuckDB 2 no longer has)."""
+        if self.spark:
+            yield from expr.to_pyarrow().to_batches(max_chunksize=rows)
+            return
+        self.con._run_pre_execute_hooks(expr)    # registers the in-memory tables it reads
+        yield from self.con.con.sql(self.con.compile(expr)).to_arrow_reader(rows)
+
+    @contextmanager
+    def materialised(self, expr: Any) -> Iterator[Any]:
+        """The expression computed once into a table dropped at the end of the block."""
+        table = self.keep(expr)
         try:
             yield table
         finally:
-            if self.spark:
-                self.spark.drop(name)
-            else:
-                self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+            self.forget(table)
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """DuckDB's memory handed back while Python makes the findings it selected: what it holds
+        beyond RELEASED_MEMORY_LIMIT (the log, stored results) goes to its spill folder, so a
+        run's peak is the budget or the findings, never both. Spark keeps its own memory."""
+        if self.spark:
+            yield
+            return
+        budget = self.memory_limit or DEFAULT_MEMORY_LIMIT
+        released = min(budget, RELEASED_MEMORY_LIMIT, key=_bytes)
+        self.con.con.execute("SET memory_limit = ?", [released])
+        try:
+            yield
+        finally:
+            self.con.con.execute("SET memory_limit = ?", [budget])
 
     def close(self) -> None:
         try:
@@ -381,7 +423,8 @@ def _load(paths, config, memory_limit, threads, scratch, cleanup, ibis, engine=N
     summary = steps.aggregate(latest=steps.time.max(), rows=steps.count()).to_pyarrow().to_pylist()[0]
     businesses = per_business.aggregate(count=per_business.count(), in_progress=(~per_business.completed).sum())
     counts = businesses.to_pyarrow().to_pylist()[0]
-    log = OpsLog(con, steps, files, config, summary["latest"], warnings, _cleanup=cleanup, spark=engine)
+    log = OpsLog(con, steps, files, config, summary["latest"], warnings, memory_limit=memory_limit,
+                 _cleanup=cleanup, spark=engine)
     log.businesses = per_business
     # Businesses still in progress (no approve, pay or complete step) are not judged by review levels.
     log.stats.update(ops_files=len(files), ops_rows=summary["rows"], ops_businesses=counts["count"],
