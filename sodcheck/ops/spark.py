@@ -19,6 +19,7 @@ import os
 import re
 import socket
 import threading
+import warnings
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -89,6 +90,9 @@ def _session(options: SparkOptions, threads: int | None) -> tuple[Any, bool]:
                                  f"--engine spark needs PySpark: install it with {INSTALL}")) from None
     if options.remote:
         _probe(options.remote, 15002)
+        # Ibis asks every session to skip schema checks when it sends a small table (the account
+        # list); a Connect session cannot, and says so on the terminal for each table.
+        warnings.filterwarnings("ignore", message="'verifySchema' is ignored", category=UserWarning)
         return _answering(options.remote, lambda: SparkSession.builder.remote(options.remote).getOrCreate()), True
     active = SparkSession.getActiveSession()
     if active is not None and options.master is None:
