@@ -6,7 +6,7 @@ SQL (ops_duckdb_reference.py), on generated logs (ops_generate.py).
 
 For each size it generates benchmarks/data/ops-<rows>.parquet if missing, then runs the
 reference and sodcheck alternately, each as its own process measured from outside (wall clock,
-peak RSS from os.wait4), both with the same DuckDB threads and memory limit; compares their
+peak RSS through peak.py's launcher), both with the same DuckDB threads and memory limit; compares their
 findings (violations and notices of the six rules the log can break: they must be identical);
 prints a Markdown table of medians for docs/performance.md and saves the raw numbers in
 benchmarks/out/ops-results.json. Exit status 0 only when every run succeeded and agreed.
@@ -21,25 +21,33 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from peak import launched, read_figures  # noqa: E402
+
 RULES = ("OPS-REVIEW-LEVELS", "OPS-SAME-OPERATOR", "OPS-PAY-UNCHECKED", "OPS-MODIFY-UNAPPROVED",
          "OPS-FRONT-BACK", "OPS-OFF-HOURS")
 
 
 def measure(argv: list[str]) -> tuple[int, float, float]:
-    """(exit status, wall seconds, peak RSS in MB) of one process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1):
-        sys.stderr.write(process.stderr.read().decode("utf-8", "replace") if process.stderr else "")
-    return process.returncode, wall, usage.ru_maxrss / 1024
+    """(exit status, wall seconds, peak RSS in MB) of one process, started by peak.py's launcher
+    so that this process's own memory (the reports it read back) is not counted."""
+    figures = HERE / "out" / "figures.json"
+    with tempfile.TemporaryFile() as errors:     # a pipe nobody reads could fill and stall the run
+        start = time.perf_counter()
+        subprocess.run(launched(argv, figures), stdout=subprocess.DEVNULL, stderr=errors)
+        wall = time.perf_counter() - start
+        status, _, peak = read_figures(figures)
+        if status not in (0, 1):
+            errors.seek(0)
+            sys.stderr.write(errors.read().decode("utf-8", "replace")[-2000:])
+    return (status if status is not None else -1), wall, (peak or 0.0)
 
 
 def findings_of_sodcheck(path: Path) -> tuple[set, set]:

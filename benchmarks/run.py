@@ -8,7 +8,7 @@ scale; the role/permission catalogue and rules stay the same) it
 
   1. generates the data into benchmarks/data/<scale>-seed<N>-f<fraction>/ if missing,
   2. times, as separate processes measured from outside (wall clock, peak RSS from
-     os.wait4's rusage):
+     the rusage of a small launcher's child, peak.py):
        a. a plain pyarrow read of all the CSV files,
        b. benchmarks/duckdb_reference.py (DuckDB, SET threads=2),
        c. sodcheck check --perms DIR --rules rules.yaml --format json -o FILE,
@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 import compare  # noqa: E402
 import generate  # noqa: E402
 import generate_families  # noqa: E402
+from peak import launched, read_figures  # noqa: E402
 
 DATA_TABLES = ["accounts", "account_roles", "role_permissions", "role_includes", "permissions"]
 
@@ -70,14 +71,17 @@ class Measurement(dict):
 
 def measure(cmd: list[str], log_prefix: Path, timeout: float | None, cwd: Path = REPO,
             env: dict | None = None) -> Measurement:
-    """Run cmd as its own process group; wall time and peak RSS of that child (os.wait4)."""
+    """Run cmd as its own process group; wall time, CPU time and peak RSS of that child."""
     # The child writes here until it exits; both paths below close them once it has.
     out_f = open(f"{log_prefix}.stdout", "wb")  # noqa: SIM115
     err_f = open(f"{log_prefix}.stderr", "wb")  # noqa: SIM115
     timed_out = threading.Event()
+    # Started by peak.py's launcher: this process's own memory must not count as the command's.
+    figures = Path(f"{log_prefix}.figures.json")
     t0 = time.perf_counter()
     try:
-        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, cwd=cwd, env=env, start_new_session=True)
+        proc = subprocess.Popen(launched(cmd, figures), stdout=out_f, stderr=err_f, cwd=cwd, env=env,
+                                start_new_session=True)
     except OSError as e:
         out_f.close()
         err_f.close()
@@ -93,17 +97,18 @@ def measure(cmd: list[str], log_prefix: Path, timeout: float | None, cwd: Path =
     if timer:
         timer.start()
     try:
-        _, status, ru = os.wait4(proc.pid, 0)
+        proc.wait()
     finally:
         if timer:
             timer.cancel()
     wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    status, cpu, peak_mb = read_figures(figures)
+    proc.returncode = status if status is not None else proc.returncode
     out_f.close()
     err_f.close()
     tail = lambda p: Path(p).read_bytes()[-4000:].decode("utf-8", "replace")  # noqa: E731
     # CPU time (user + system) says less about the machine's other load than wall time does.
-    return Measurement(wall=wall, cpu=ru.ru_utime + ru.ru_stime, peak_mb=ru.ru_maxrss / 1024.0, rc=proc.returncode,
+    return Measurement(wall=wall, cpu=cpu, peak_mb=peak_mb, rc=proc.returncode,
                        stdout=tail(f"{log_prefix}.stdout"), stderr=tail(f"{log_prefix}.stderr"),
                        timed_out=timed_out.is_set(), cmd=cmd)
 
