@@ -21,33 +21,16 @@ import shlex
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from peak import launched, read_figures  # noqa: E402
+from peak import measure  # noqa: E402
 
 RULES = ("OPS-REVIEW-LEVELS", "OPS-SAME-OPERATOR", "OPS-PAY-UNCHECKED", "OPS-MODIFY-UNAPPROVED",
          "OPS-FRONT-BACK", "OPS-OFF-HOURS")
-
-
-def measure(argv: list[str]) -> tuple[int, float, float]:
-    """(exit status, wall seconds, peak RSS in MB) of one process, started by peak.py's launcher
-    so that this process's own memory (the reports it read back) is not counted."""
-    figures = HERE / "out" / "figures.json"
-    with tempfile.TemporaryFile() as errors:     # a pipe nobody reads could fill and stall the run
-        start = time.perf_counter()
-        subprocess.run(launched(argv, figures), stdout=subprocess.DEVNULL, stderr=errors)
-        wall = time.perf_counter() - start
-        status, _, peak = read_figures(figures)
-        if status not in (0, 1):
-            errors.seek(0)
-            sys.stderr.write(errors.read().decode("utf-8", "replace")[-2000:])
-    return (status if status is not None else -1), wall, (peak or 0.0)
 
 
 def findings_of_sodcheck(path: Path) -> tuple[set, set]:

@@ -21,14 +21,12 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from peak import launched, read_figures  # noqa: E402
+from peak import measure  # noqa: E402
 
 
 def _tree_rss_mb(root: int) -> float:
@@ -50,27 +48,6 @@ def _tree_rss_mb(root: int) -> float:
         tree |= more
         grew = bool(more)
     return sum(rss.get(pid, 0) for pid in tree) / 2**20
-
-
-def measure(argv: list[str]) -> tuple[int, float, float]:
-    """(exit status, wall seconds, peak RSS in MB): the process's own peak (through peak.py's
-    launcher, so that this process's memory is not counted), or the largest sum over it and its
-    children sampled every 0.2 s, whichever is larger."""
-    figures = HERE / "out" / "figures.json"
-    # Messages go to a file: a pipe nobody reads while polling could fill and stall the run.
-    with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        process = subprocess.Popen(launched(argv, figures), stdout=subprocess.DEVNULL, stderr=errors)
-        sampled = 0.0
-        while process.poll() is None:
-            sampled = max(sampled, _tree_rss_mb(process.pid))
-            time.sleep(0.2)
-        wall = time.perf_counter() - start
-        code, _, peak = read_figures(figures)
-        if code not in (0, 1):
-            errors.seek(0)
-            sys.stderr.write(errors.read().decode("utf-8", "replace")[-2000:])
-    return (code if code is not None else -1), wall, max(peak or 0.0, sampled)
 
 
 def findings(path: Path) -> tuple:
@@ -107,7 +84,7 @@ def main() -> int:
                         str(report), "--threads", str(args.threads), "--engine", engine, "--lang", "en"]
                 if limit:
                     argv += ["--memory-limit", limit]
-                status, wall, rss = measure(argv)
+                status, wall, rss = measure(argv, sample=_tree_rss_mb)
                 measured[run].append((status, wall, rss))
                 if status in (0, 1):
                     results[run].add(findings(report))

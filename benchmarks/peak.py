@@ -7,14 +7,21 @@ would appear to use as much. So commands are started by a small launcher interpr
 for its child and writes the child's figures to a file: the child inherits only the launcher's
 few megabytes.
 
-    argv = launched(["sodcheck", "check", ...], figures)
-    subprocess.run(argv)          # stdin, stdout and stderr pass through to the command
+    status, wall, peak_mb = measure(["sodcheck", "check", ...])
+
+or, for a caller that manages the process itself (timeouts, logs):
+
+    process = subprocess.Popen(launched(argv, figures), ...)
     status, cpu, peak_mb = read_figures(figures)
 """
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 LAUNCHER = """
@@ -40,3 +47,24 @@ def read_figures(figures: Path) -> tuple[int | None, float | None, float | None]
     except (OSError, ValueError):
         return None, None, None
     return status, cpu, peak
+
+
+def measure(argv: list[str], sample: Callable[[int], float] | None = None) -> tuple[int, float, float]:
+    """(exit status, wall seconds, peak RSS in MB) of the command; -1 when it died without a
+    status. ``sample(pid)``, polled every 0.2 s, can report a larger figure (a process tree's)."""
+    with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryFile() as errors:
+        figures = Path(scratch) / "figures.json"
+        start = time.perf_counter()
+        # Messages go to a file: a pipe nobody reads while polling could fill and stall the run.
+        process = subprocess.Popen(launched(argv, figures), stdout=subprocess.DEVNULL, stderr=errors)
+        sampled = 0.0
+        while process.poll() is None:
+            if sample is not None:
+                sampled = max(sampled, sample(process.pid))
+            time.sleep(0.2)
+        wall = time.perf_counter() - start
+        status, _, peak = read_figures(figures)
+        if status not in (0, 1):
+            errors.seek(0)
+            sys.stderr.write(errors.read().decode("utf-8", "replace")[-2000:])
+    return (status if status is not None else -1), wall, max(peak or 0.0, sampled)

@@ -281,9 +281,7 @@ def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, incl
     from .assess.plan import load_plan, load_scale
     from .assess.scoring import assess as score
     from .loaders.staffing import expand_paths
-    from .sample import redrawing
-    from .sample.filled import read_filled
-    from .sample.monthly import build_report
+    from .sample import Worksheets
 
     lang = lang or default_lang()
     click.get_current_context().meta["lang"] = lang
@@ -301,12 +299,11 @@ def assess(staff, perms, roles, ops, memory_limit, threads, rules, waivers, incl
     # The rule set is kept: an item whose rules did not apply to these inputs is judged on what
     # those rules would need, and the report lists only the rules that applied.
     ruleset = load_ruleset(request.rules)
-    filled = [read_filled(path) for path in worksheets]
-    redraws: dict = {}
+    filled = Worksheets(worksheets)
     # One run: its findings, and with operation logs each worksheet's sample drawn again from them.
     # Worksheets alone are enough to assess: the items they do not judge are then unchecked.
-    report = run_with_progress(request, ruleset, require_input=not worksheets, with_ops=redrawing(filled, redraws))
-    samples = build_report(filled, redraws) if filled else None
+    report = run_with_progress(request, ruleset, require_input=not worksheets, with_ops=filled.redraw)
+    samples = filled.report() if worksheets else None
     logs = [*ops, *request.ops_tables]
     given = [kind for kind, paths in (("staff", staff), ("perms", perms), ("roles", roles), ("ops", logs)) if paths]
     result = score(plan, scale, report, given, answered, tuple(rule.info() for rule in ruleset.enabled), samples)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from ..model import Text
 from ..ops.config import HANDLING_KINDS
-from ..ops.findings import business_subject, kinds_text, report, steps
+from ..ops.findings import business_subject, flag_kinds, kinds_text, report, steps
 from ..ruleset import RuleBase
 from .base import Context, Findings
 
@@ -44,22 +44,15 @@ def check(rule: Rule, ctx: Context, out: Findings) -> None:
         flagged = focus.group_by("biz_id", "operator").agg(
             unit=focus.unit.min(), **{f"has_{k}": (focus.kind == k).any() for k in HANDLING_KINDS})
         # One finding per business, naming every operator who did more than one kind of step in
-        # it: each as "<kinds as bits>:<operator>", so that the hit row carries its whole message.
-        bits = sum((flagged[f"has_{k}"].cast("int32") * (1 << i) for i, k in enumerate(HANDLING_KINDS)),
-                   ibis.literal(0))
-        handled_by = (bits.cast("string") + ":" + flagged.operator).collect()
+        # it: the hit row carries them with their kind flags, so it holds its whole message.
+        handled_by = ibis.struct({"operator": flagged.operator, **{f"has_{k}": flagged[f"has_{k}"]
+                                                                   for k in HANDLING_KINDS}}).collect()
         hits = flagged.group_by("biz_id").agg(unit=flagged.unit.min(), handled_by=handled_by)
 
         def detail(row: dict) -> Text:
-            parts = []
-            for operator, kinds in sorted(_operator_kinds(entry) for entry in row["handled_by"]):
-                parts.append((log.describe_text(operator), kinds_text(kinds)))
+            parts = [(log.describe_text(r["operator"]), kinds_text(flag_kinds(r, HANDLING_KINDS)))
+                     for r in sorted(row["handled_by"], key=lambda r: r["operator"])]
             return Text("；".join(f"{name.zh} 办理了 {kinds.zh}" for name, kinds in parts),
                         "; ".join(f"{name.en} performed {kinds.en}" for name, kinds in parts))
 
         out.later(out.violations, report(rule, log, hits, focus, "biz_id", business_subject, detail))
-
-
-def _operator_kinds(entry: str) -> tuple[str, list[str]]:
-    bits, operator = entry.split(":", 1)
-    return operator, [k for i, k in enumerate(HANDLING_KINDS) if int(bits) >> i & 1]

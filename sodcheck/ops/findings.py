@@ -69,6 +69,9 @@ def report(rule: RuleBase, log: OpsLog, hits: Any, focus: Any, key: str, subject
     hits = log.keep(hits)
     shown = log.keep(shown_steps(focus, key, hits, parts))
     base = rule.message.text()
+    # Most findings of a rule say one of a few things (170,000 changes not approved in time, two
+    # messages): each message is kept once.
+    messages: dict[Text, Text] = {}
 
     def make() -> Iterator[Violation]:
         # One row per hit, its steps beside it: batches may come in any order.
@@ -85,10 +88,6 @@ def report(rule: RuleBase, log: OpsLog, hits: Any, focus: Any, key: str, subject
             messages.clear()
             log.forget(hits)
             log.forget(shown)
-
-    # Most findings of a rule say one of a few things (170,000 changes not approved in time, two
-    # messages): each message is kept once.
-    messages: dict[Text, Text] = {}
 
     def finding(row: dict, evidence: tuple[Evidence, ...]) -> Violation:
         more = detail(row)

@@ -5,7 +5,6 @@ never the engine or the inputs."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,27 +41,34 @@ def draw_sample(request: CheckRequest, month: str | None = None, seed: int | Non
     return replace(drawn[0], inputs=tuple([Path(p).name for p in request.ops] + list(request.ops_tables)))
 
 
-def redrawing(filled: list[FilledWorksheet], into: dict[tuple[str, int], Sample]) -> Callable[[OpsLog, Report], None]:
-    """For a run's ``with_ops``: each worksheet's sample drawn again, by its month and seed, from the
-    log and findings of that one run, into ``into``. Compared with the worksheets, a sample picked
+class Worksheets:
+    """Filled monthly worksheets, and each one's sample drawn again from a check run's log and
+    findings (``redraw`` is that run's ``with_ops``). Compared with the worksheets, a sample picked
     by hand, or one of other logs, then shows."""
-    def draw(log: OpsLog, report: Report) -> None:
-        for month, seed in sorted({(sheet.month, sheet.seed) for sheet in filled}):
-            into[(month, seed)] = draw_from_log(log, report, month, seed)
-    return draw
+
+    def __init__(self, paths: list[str]):
+        from .filled import read_filled
+
+        self.filled: list[FilledWorksheet] = [read_filled(path) for path in paths]
+        self.redraws: dict[tuple[str, int], Sample] = {}
+
+    def redraw(self, log: OpsLog, report: Report) -> None:
+        for month, seed in sorted({(sheet.month, sheet.seed) for sheet in self.filled}):
+            self.redraws[(month, seed)] = draw_from_log(log, report, month, seed)
+
+    def report(self) -> MonthlyReport:
+        from .monthly import build_report
+
+        return build_report(self.filled, self.redraws)
 
 
 def read_worksheets(paths: list[str], request: CheckRequest) -> MonthlyReport:
     """The monthly report of the filled worksheets at ``paths``, each compared with a redraw when the
     request has operation logs."""
-    from .filled import read_filled
-    from .monthly import build_report
-
-    filled = [read_filled(path) for path in paths]
-    redraws: dict[tuple[str, int], Sample] = {}
+    worksheets = Worksheets(paths)
     if request.ops or request.ops_tables:
-        run(request, with_ops=redrawing(filled, redraws))
-    return build_report(filled, redraws)
+        run(request, with_ops=worksheets.redraw)
+    return worksheets.report()
 
 
 def render_sample(fmt: str, sample: Sample, lang: str) -> str | bytes:
