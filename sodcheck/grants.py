@@ -10,13 +10,12 @@ per role.
 from __future__ import annotations
 
 import bisect
-import graphlib
 import heapq
 import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -41,6 +40,8 @@ SEARCH_BUDGET = 512
 # Roles shown of one include chain: a longer chain keeps its first roles and the granting role,
 # with a "skipped:N" step for the N roles between (a chain through a 10,000-role cycle).
 MAX_CHAIN = 16
+# Searches kept per role, up to this many roles reached (larger ones are redone per duty).
+KEPT_REACH = 64
 # Evidence of a role that only a what-if --grant gives: no export row proves it. Empty, not None,
 # because evidence is sorted and the same finding also holds rows of real files; empty is what
 # every writer already treats as "no file" (no SARIF location, no link).
@@ -122,6 +123,22 @@ def classify_permissions(taxonomy: Taxonomy, columns: dict[str, int], codes: lis
 def _pack(matrix: np.ndarray) -> np.ndarray:
     return np.packbits(matrix, axis=1) if matrix.size else \
         np.zeros((len(matrix), (matrix.shape[1] + 7) // 8 or 1), dtype=np.uint8)
+
+
+def _stable_argsort(values: np.ndarray, bound: int) -> np.ndarray:
+    """np.argsort(values, kind="stable") of values in range(bound): as 16-bit keys where they fit,
+    which numpy sorts by radix in linear time (a province's 500,000 grants: 6 ms rather than 40)."""
+    return np.argsort(values.astype(np.uint16) if bound <= 1 << 16 else values, kind="stable")
+
+
+def _or_gathered(bits: np.ndarray, index: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
+    """_or_groups of bits[index] (a million account-role rows), done on 64-bit words: a packed row
+    is a few bytes, and numpy gathers and ORs a word in the time it takes for a byte."""
+    width = bits.shape[1]
+    words = np.zeros((len(bits), -(-width // 8) * 8), dtype=np.uint8)
+    words[:, :width] = bits
+    gathered = np.take(words.view(np.uint64), index, axis=0)   # take: a fancy index copies row by row
+    return np.ascontiguousarray(_or_groups(gathered, group, groups).view(np.uint8)[:, :width])
 
 
 def _or_groups(bits: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
@@ -236,6 +253,8 @@ class GrantGraph:
         self._granting_cache: dict[tuple[str, bool], list[bool]] = {}
         self._count_cache: dict[tuple[str, bool], list[int]] = {}
         self._leading_lists: dict[str, list[bool]] = {}
+        self._reaches: dict[int, tuple[list[tuple[tuple[int, ...], int]], bool]] = {}
+        self._granted_cache: dict[tuple[int, str, bool], list[tuple[int, int, int]]] = {}
 
     def match(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str | None]:
         """(duty, glob) that classified a permission under a rule duty, for evidence."""
@@ -276,6 +295,7 @@ class GrantGraph:
             self._masks[key] = np.any(self.perm_direct[:, cols], axis=1)
         return self._masks[key]
 
+    @cached_property
     def _role_of_row(self) -> np.ndarray:
         """The role of each row of role_perm_rows, in its order."""
         return np.repeat(np.arange(len(self.roles)), np.diff(self.role_perm_rows.offsets))
@@ -284,7 +304,7 @@ class GrantGraph:
     def _direct_closure(self) -> np.ndarray:
         """Per role, the packed duties as mapped (not expanded upwards) of every permission it gives
         through its includes: the same linear closure as role_closure, on the unexpanded bits."""
-        own = _or_groups(_pack(self.perm_direct)[self.role_perm_rows.values], self._role_of_row(), len(self.roles))
+        own = _or_groups(_pack(self.perm_direct)[self.role_perm_rows.values], self._role_of_row, len(self.roles))
         return _closure(self.includes, own)[0]
 
     def direct_duties(self, starts: list[tuple[int, int, int]],
@@ -304,29 +324,47 @@ class GrantGraph:
         permission order: the order in which grant paths ending at one role are shown (the
         permission codes are sorted, so their positions sort as their codes do)."""
         rows = self.role_perm_rows
-        role = self._role_of_row()
-        # Within a role the rows are already in (file, row) order; a stable sort keeps it, so the
-        # first row of each (role, permission) is the one the evidence names.
-        pair = role.astype(np.int64) * max(len(self.permissions), 1) + rows.values
-        order = np.argsort(pair, kind="stable")
-        pair = pair[order]
+        role = self._role_of_row
+        # Within a role the rows are already in (file, row) order; stable sorts (by permission, then
+        # by role) keep it, so the first row of each (role, permission) is the one the evidence names.
+        by_permission = _stable_argsort(rows.values, len(self.permissions))
+        order = by_permission[_stable_argsort(role[by_permission], len(self.roles))]
+        pair = role[order].astype(np.int64) * max(len(self.permissions), 1) + rows.values[order]
         first = order[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else order
         return Grouped(role[first], rows.values[first], rows.files[first], rows.rows[first], len(self.roles))
 
-    def _granted(self, role: int, wanted: np.ndarray, count: int) -> list[tuple[int, int, int]]:
-        """The first count wanted permissions the role grants itself, as (permission, file, row):
-        one vector step over the role's permissions, whatever their number."""
+    def _granted(self, role: int, wanted: np.ndarray, key: tuple[str, bool]) -> list[tuple[int, int, int]]:
+        """The first MAX_PATHS wanted permissions the role grants itself, as (permission, file, row):
+        one vector step over the role's permissions, whatever their number; kept per role and duty,
+        as many chains end at the same role."""
+        cache_key = (role, *key)
+        if cache_key not in self._granted_cache:
+            grants = self._distinct_grants
+            first = np.flatnonzero(wanted[grants.values_of(role)])[:MAX_PATHS] + grants.offsets[role]
+            self._granted_cache[cache_key] = list(zip(grants.values[first].tolist(), grants.files[first].tolist(),
+                                                      grants.rows[first].tolist()))
+        return self._granted_cache[cache_key]
+
+    @cached_property
+    def _grants_by_permission(self) -> tuple[np.ndarray, np.ndarray]:
+        """(role of each of _distinct_grants' rows, ordered by permission; where each permission's
+        rows start): the roles that grant a permission, without a pass over every grant."""
         grants = self._distinct_grants
-        first = np.flatnonzero(wanted[grants.values_of(role)])[:count] + grants.offsets[role]
-        return list(zip(grants.values[first].tolist(), grants.files[first].tolist(), grants.rows[first].tolist()))
+        owner = np.repeat(np.arange(len(self.roles)), np.diff(grants.offsets))
+        order = _stable_argsort(grants.values, len(self.permissions))
+        return owner[order], np.searchsorted(grants.values[order], np.arange(len(self.permissions) + 1))
 
     def _grant_counts(self, wanted: np.ndarray, key: tuple[str, bool]) -> list[int]:
-        """Per role: how many wanted permissions it grants itself (one count over every role's
-        distinct grants, per duty: a path count never needs the paths)."""
+        """Per role: how many wanted permissions it grants itself (a path count never needs the
+        paths). Counted over the grants of the wanted permissions only: a duty is a few of the
+        export's permissions, and a province has hundreds of duties."""
         if key not in self._count_cache:
-            grants = self._distinct_grants
-            owner = np.repeat(np.arange(len(self.roles)), np.diff(grants.offsets))
-            self._count_cache[key] = np.bincount(owner[wanted[grants.values]], minlength=len(self.roles)).tolist()
+            owner, starts = self._grants_by_permission
+            perms = np.flatnonzero(wanted)
+            lo, sizes = starts[perms], starts[perms + 1] - starts[perms]
+            # The rows of every wanted permission, one run each: lo[i], lo[i] + 1, ... lo[i] + sizes[i] - 1.
+            rows = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+            self._count_cache[key] = np.bincount(owner[rows], minlength=len(self.roles)).tolist()
         return self._count_cache[key]
 
     def role_paths(self, role: int, duty: str, exact: bool = False) -> RolePaths:
@@ -339,52 +377,70 @@ class GrantGraph:
             wanted = self._perms_for(duty, exact)
             found = self._search(role, duty, exact)
             counts = self._grant_counts(wanted, (duty, exact))
-            # Paths are shown shortest first, then by their steps: chains are formatted and sorted
-            # one length at a time, only until MAX_PATHS paths are found (usually the first length).
-            by_length: dict[int, list[tuple[tuple[int | str, ...], int]]] = {}
-            for chain, end in found:
-                by_length.setdefault(min(len(chain), MAX_CHAIN), []).append((chain, end))
             shown: list[tuple[tuple[str, ...], int, int, int]] = []
-            for length in sorted(by_length):
+            for chain, end in found:        # in the order paths are shown
                 if len(shown) == MAX_PATHS:
                     break
-                for steps, chain, end in sorted(((_chain_steps(chain, self.roles), chain, end)
-                                                 for chain, end in by_length[length]), key=lambda item: item[0]):
-                    if len(shown) == MAX_PATHS:
-                        break
-                    # A path through includes is proven by its first include row; a role's own
-                    # grant by the row that grants the permission.
-                    link = self.include_rows[(int(chain[0]), int(chain[1]))] if len(chain) > 1 else None
-                    for perm, file, row in self._granted(end, wanted, MAX_PATHS - len(shown)):
-                        file, row = link or (file, row)
-                        shown.append((steps + (f"permission:{self.permissions[perm]}",), perm, file, row))
+                steps = _chain_steps(chain, self.roles)
+                # A path through includes is proven by its first include row; a role's own
+                # grant by the row that grants the permission.
+                link = self.include_rows[(int(chain[0]), int(chain[1]))] if len(chain) > 1 else None
+                for perm, file, row in self._granted(end, wanted, (duty, exact))[:MAX_PATHS - len(shown)]:
+                    file, row = link or (file, row)
+                    shown.append((steps + (f"permission:{self.permissions[perm]}",), perm, file, row))
             self._paths[key] = RolePaths(tuple(shown), sum(counts[end] for _, end in found))
         return self._paths[key]
 
     def _search(self, role: int, duty: str, exact: bool = False) -> list[tuple[tuple[int | str, ...], int]]:
         """(chain, granting role) for every role a breadth-first search from role reaches that
-        grants the duty itself, each visited once, with its shortest include chain. The search
-        visits at most SEARCH_BUDGET roles; when that leaves it empty-handed, the nearest granting
-        role comes from the routes (one backward search per duty over the whole graph)."""
+        grants the duty itself, each with its shortest include chain, in the order their paths are
+        shown. The search visits at most SEARCH_BUDGET roles; when that leaves it empty-handed, the
+        nearest granting role comes from the routes (one backward search per duty over the whole
+        graph)."""
         wanted = self._perms_for(duty, exact)
         if role in self._crowded:
             # On a cycle of more roles than the budget: the search could only run out of it.
             return self._routed(role, wanted, (duty, exact))
         granting = self._granting(wanted, (duty, exact))
-        found: list[tuple[tuple[int | str, ...], int]] = []
+        reached, exhausted = self._reach(role)
+        found: list[tuple[tuple[int | str, ...], int]] = [(chain, end) for chain, end in reached if granting[end]]
+        if not found and exhausted:
+            found = self._routed(role, wanted, (duty, exact))
+        return found
+
+    def _reach(self, role: int) -> tuple[list[tuple[tuple[int, ...], int]], bool]:
+        """The roles a breadth-first search from role visits (at most SEARCH_BUDGET), each with its
+        shortest include chain, in the order grant paths are shown: shorter chains first, then by
+        their steps; and whether the budget ran out. The same for every duty, so kept per role
+        (unless large: a hostile graph must not keep SEARCH_BUDGET chains for every role)."""
+        if role in self._reaches:
+            return self._reaches[role]
         parent = {role: -1}
         queue = deque([role])
+        visited = []
         while queue:
             current = queue.popleft()
-            if granting[current]:
-                found.append((self._chain_to(current, parent), current))
+            visited.append(current)
             for nxt in self.includes.successors(current):    # sorted when the graph was built
                 if nxt not in parent and len(parent) < SEARCH_BUDGET:
                     parent[nxt] = current
                     queue.append(nxt)
-        if not found and len(parent) >= SEARCH_BUDGET:
-            found = self._routed(role, wanted, (duty, exact))
-        return found
+        reached = [(self._chain_to(current, parent), current) for current in visited]
+        if len(reached) > 1:
+            reached.sort(key=self._shown_order)
+        result = (reached, len(parent) >= SEARCH_BUDGET)
+        if len(reached) <= KEPT_REACH:
+            self._reaches[role] = result
+        return result
+
+    def _shown_order(self, entry: tuple[tuple[int, ...], int]) -> tuple:
+        """Where a chain's paths come among those of one search: by length, then by steps. Role
+        codes sort as their positions do (the roles are sorted), so a chain shown in full sorts as
+        its positions; a chain too long to show sorts by the steps it is shown as."""
+        chain = entry[0]
+        if len(chain) < MAX_CHAIN:
+            return (len(chain), chain)
+        return (MAX_CHAIN, _chain_steps(chain, self.roles))
 
     @staticmethod
     def _chain_to(role: int, parent: dict[int, int]) -> tuple[int, ...]:
@@ -403,9 +459,7 @@ class GrantGraph:
         """Per role: whether it grants a wanted permission itself (a list: read once per role
         visited, where a numpy scalar costs more than the search around it)."""
         if key not in self._granting_cache:
-            grants = np.zeros(len(self.roles), dtype=bool)
-            grants[self._role_of_row()[wanted[self.role_perm_rows.values]]] = True
-            self._granting_cache[key] = grants.tolist()
+            self._granting_cache[key] = [count > 0 for count in self._grant_counts(wanted, key)]
         return self._granting_cache[key]
 
     def _routes(self, wanted: np.ndarray, key: tuple[str, bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -487,15 +541,16 @@ class GrantGraph:
         shown = candidates[:MAX_PATHS]
         rest = count - len(shown)
         evidence = []
+        files, catalogue, codes, last = self.data.files, self.data.catalogue, self.permissions, len(shown) - 1
         for i, (steps, perm, file, row) in enumerate(shown):
-            code = self.permissions[perm]
+            code = codes[perm]
             held_duty, how = self.match(perm, duty, exact)
             real = file is not None and file >= 0
             # post falls back to the code: evidence is sorted, and None beside a name cannot be.
             evidence.append(Evidence(
-                file=self.data.files[file] if real else WHAT_IF_FILE, row=row if real else None,
-                post=self.data.catalogue.get(code) or code, duty=held_duty, pattern=how, permission=code,
-                path=head + steps, more_paths=rest if i == len(shown) - 1 else 0))
+                file=files[file] if real else WHAT_IF_FILE, row=row if real else None,
+                post=catalogue.get(code) or code, duty=held_duty, pattern=how, permission=code,
+                path=head + steps, more_paths=rest if i == last else 0))
         return evidence
 
 
@@ -521,11 +576,11 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
     # The big columns are hashed once each; their codes and row positions come from that.
     rp_roles, rp_perms, ar_roles = arrow.encode(rp["role"]), arrow.encode(rp["permission"]), \
         arrow.encode(ar["role"])
-    defined = set(rp_roles[0]) | set(arrow.unique(ri["role"])) | set(data.role_names)
-    roles = sorted(defined | set(arrow.unique(ri["includes"])) | set(ar_roles[0]))
-    permissions = sorted(set(rp_perms[0]) | set(arrow.unique(direct["permission"])) | set(data.catalogue))
+    defined = set(arrow.unique(rp_roles[0], ri["role"])) | set(data.role_names)
+    roles = sorted(defined | set(arrow.unique(ri["includes"], ar_roles[0])))
+    permissions = sorted(set(arrow.unique(rp_perms[0], direct["permission"])) | set(data.catalogue))
 
-    _warn_undefined(data, ar, ri, defined, warnings)
+    _warn_undefined(data, ar, ar_roles[0], ri, defined, warnings)
 
     perm_direct, perm_entries = classify_permissions(taxonomy, columns, permissions,
                                                      [data.catalogue.get(p, "") for p in permissions])
@@ -533,7 +588,7 @@ def build_graph(data: PermissionData, taxonomy: Taxonomy, warnings: list[DataWar
 
     rp_role = arrow.remap(rp_roles, roles)
     rp_perm = arrow.remap(rp_perms, permissions)
-    own = _or_groups(perm_bits[rp_perm], rp_role, len(roles))
+    own = _or_gathered(perm_bits, rp_perm, rp_role, len(roles))
 
     graph = Includes(len(roles))
     include_rows: dict[tuple[int, int], tuple[int, int]] = {}
@@ -594,16 +649,28 @@ def cycle_order(includes: Includes, members: list[int]) -> list[int]:
 def _closure(includes: Includes, own: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
     """Each role's bits OR those of every role it includes, transitively. Included roles come
     first (a topological order); where includes form a cycle, see _condensed_closure."""
-    sorter = graphlib.TopologicalSorter({role: targets for role, targets in enumerate(includes.out)})
-    try:
-        order = list(sorter.static_order())
-    except graphlib.CycleError:
+    order = _included_first(includes)
+    if order is None:
         return _condensed_closure(includes, own)
     closure = own.copy()
     for role in order:              # every role it includes is already complete
         for included in includes.out[role]:
             closure[role] |= closure[included]
     return closure, []
+
+
+def _included_first(includes: Includes) -> list[int] | None:
+    """Every role after all the roles it includes (Kahn's algorithm); None when includes form a
+    cycle, which no such order has."""
+    waiting = [len(targets) for targets in includes.out]     # included roles not yet placed
+    including = includes.predecessors()
+    order = [role for role, count in enumerate(waiting) if count == 0]
+    for role in order:              # the list grows as roles become ready
+        for parent in including[role]:
+            waiting[parent] -= 1
+            if waiting[parent] == 0:
+                order.append(parent)
+    return order if len(order) == len(waiting) else None
 
 
 def _condensed_closure(includes: Includes, own: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
@@ -628,13 +695,17 @@ def _condensed_closure(includes: Includes, own: np.ndarray) -> tuple[np.ndarray,
     return closure, sorted(cycles)
 
 
-def _warn_undefined(data: PermissionData, ar: pa.Table, ri: pa.Table, defined: set[str],
+def _warn_undefined(data: PermissionData, ar: pa.Table, ar_roles: pa.Array, ri: pa.Table, defined: set[str],
                     warnings: list[DataWarning]) -> None:
+    """A warning for each role held or included that no file defines. ar_roles: the distinct roles
+    of ar, so that the million rows are only searched when one of them is undefined."""
     if not defined:
         return  # only account-role links were given: no role definitions to check against
     known = sorted(defined)
     reported = 0
-    for frame, column in ((ar, "role"), (ri, "includes")):
+    for frame, column, distinct in ((ar, "role", ar_roles), (ri, "includes", None)):
+        if defined.issuperset(distinct.to_pylist() if distinct is not None else arrow.unique(frame[column])):
+            continue
         missing = arrow.first_rows(frame.filter(pa.array(arrow.positions(frame[column], known) < 0)), column)
         for role, file, row in zip(missing[column].to_pylist(), arrow.ints(missing["file"]).tolist(),
                                    arrow.ints(missing["row"]).tolist()):
@@ -673,13 +744,23 @@ class Accounts:
     bits: np.ndarray                  # packed duty bits per account
     starts: Grouped                   # account -> [(role, file, row)]
     direct: Grouped                   # account -> [(permission, file, row)]
+    _holdings: dict[int, tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]] = \
+        field(default_factory=dict, repr=False)
+
+    def holdings(self, acc: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+        """(roles, direct grants) of one account, each as (role or permission, file, row); kept, as
+        every rule that flags the account asks again."""
+        if acc not in self._holdings:
+            self._holdings[acc] = (self.starts.get(acc), self.direct.get(acc))
+        return self._holdings[acc]
 
 
 def _statuses(status: pa.ChunkedArray, columns: AccountColumns, codes: list[str], data: PermissionData,
               warnings: list[DataWarning]) -> np.ndarray:
     """Active unless the status says disabled; an unknown status is a warning and counts as active.
     A column of 100,000 statuses holds a handful of distinct words: judge each word once."""
-    words, which = arrow.encode(status)
+    distinct, which = arrow.encode(status)
+    words = distinct.to_pylist()
     meaning = np.array([status_active(w) is not False for w in words] + [True], dtype=bool)
     active = meaning[which]
     unknown = [i for i, w in enumerate(words) if status_active(w) is None]
@@ -699,11 +780,12 @@ def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
     direct = _table(data.direct, ["account", "permission", "file", "row"])
     info = _table(data.accounts, ["account", "file", "row"])
     ar_accounts = arrow.encode(ar["account"])
-    codes = sorted(set(ar_accounts[0]) | set(arrow.unique(direct["account"], info["account"])))
-    ar_acc = arrow.remap(ar_accounts, codes)
+    code_array = arrow.sorted_distinct(ar_accounts[0], direct["account"], info["account"])
+    codes = code_array.to_pylist()
+    ar_acc = arrow.remap(ar_accounts, code_array)
     ar_role = graph.account_role_index if graph.account_role_index is not None else \
         arrow.positions(ar["role"], graph.roles)
-    bits = _or_groups(graph.role_closure[ar_role], ar_acc, len(codes))
+    bits = _or_gathered(graph.role_closure, ar_role, ar_acc, len(codes))
     d_acc = arrow.positions(direct["account"], codes)
     d_perm = arrow.positions(direct["permission"], graph.permissions)
     if len(d_perm):
@@ -711,7 +793,7 @@ def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
 
     # Account details aligned with codes: where each code's row is in the account table, if any.
     where = np.full(len(codes), -1, dtype=np.int64)
-    info_pos = arrow.positions(info["account"], codes)
+    info_pos = arrow.positions(info["account"], code_array)
     where[info_pos[info_pos >= 0]] = np.flatnonzero(info_pos >= 0)
     index = pa.array(where, mask=where < 0)          # a null index takes a null
     columns = AccountColumns({column: info[column].take(index) for column in
@@ -736,8 +818,7 @@ class System:
 
 
 def _account_evidence(graph: GrantGraph, accounts: Accounts, acc: int, duty: str) -> list[Evidence]:
-    return graph.evidence_for((f"account:{accounts.codes[acc]}",), accounts.starts.get(acc),
-                              accounts.direct.get(acc), duty)
+    return graph.evidence_for((f"account:{accounts.codes[acc]}",), *accounts.holdings(acc), duty)
 
 
 def account_origin(graph: GrantGraph, accounts: Accounts, acc: int) -> list[Evidence]:
@@ -745,7 +826,7 @@ def account_origin(graph: GrantGraph, accounts: Accounts, acc: int) -> list[Evid
     file, row = accounts.columns["file"][acc], accounts.columns["row"][acc]
     if file is not None:
         return [Evidence(graph.data.files[int(file)], row=int(row))]
-    starts = accounts.starts.get(acc)
+    starts = accounts.holdings(acc)[0]
     return [Evidence(graph.data.files[starts[0][1]], row=starts[0][2])] if starts and starts[0][1] >= 0 else []
 
 
@@ -810,6 +891,8 @@ def account_table(systems: list[System], people: list[IdPerson], *, linking: boo
             return people[index - subjects.offsets[-1]]
         return [subjects.locate(index)]
 
+    # An account flagged by several rules is asked for the same duty's paths by each of them.
+    @cache
     def evidence(index: int, duty: str) -> list[Evidence]:
         return [e for part, acc in members(index)
                 for e in _account_evidence(systems[part].graph, systems[part].accounts, acc, duty)]
@@ -826,9 +909,11 @@ def account_table(systems: list[System], people: list[IdPerson], *, linking: boo
 def role_table(graph: GrantGraph, system: str | None = None) -> HolderTable:
     roles = [i for i, r in enumerate(graph.roles) if r in graph.defined]
     subjects = [Subject("role", graph.roles[i], system=system) for i in roles]
-    return HolderTable("role", subjects, graph.columns, graph.role_closure[roles],
-                       lambda index, duty: graph.evidence_for((), [(roles[index], -1, 0)], [], duty),
-                       packed=True)
+    @cache
+    def evidence(index: int, duty: str) -> list[Evidence]:
+        return graph.evidence_for((), [(roles[index], -1, 0)], [], duty)
+
+    return HolderTable("role", subjects, graph.columns, graph.role_closure[roles], evidence, packed=True)
 
 
 def concat_tables(tables: list[HolderTable]) -> HolderTable:
@@ -849,7 +934,7 @@ def account_duties(graph: GrantGraph, accounts: Accounts, acc: int) -> dict[str,
     """Every duty one account's permissions carry as mapped, with grant paths. Not only the
     lowest held duties: a generic finance permission beside an accounting one must stay finance,
     or PERM-BEYOND-POST would pass a post of 会计 that it fails when the accounting one is absent."""
-    starts, direct = accounts.starts.get(acc), accounts.direct.get(acc)
+    starts, direct = accounts.holdings(acc)
     held = graph.direct_duties(starts, direct)
     head = (f"account:{accounts.codes[acc]}",)
     return {duty: graph.evidence_for(head, starts, direct, duty, exact=True)

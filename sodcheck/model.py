@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["high", "medium", "low"]
@@ -132,10 +133,7 @@ class Evidence:
 
     def sort_key(self) -> tuple:
         """A total order whatever fields are missing: None sorts before any value."""
-        return tuple((value is not None, value if value is not None else "")
-                     for value in (self.file, self.sheet, self.row, self.post, self.duty, self.pattern,
-                                   self.permission, self.path, self.more_paths, self.line, self.start,
-                                   self.biz_id, self.time, self.step, self.step_kind, self.operator))
+        return tuple([_ABSENT if value is None else (True, value) for value in _evidence_order(self)])
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Evidence):
@@ -167,6 +165,13 @@ class Evidence:
         if self.more_rows:
             doc["more_rows"] = self.more_rows
         return doc
+
+
+# The fields of Evidence in the order findings sort their evidence by (a finding of a province
+# export sorts tens of thousands of them: one C call reads them all).
+_evidence_order = attrgetter("file", "sheet", "row", "post", "duty", "pattern", "permission", "path", "more_paths",
+                             "line", "start", "biz_id", "time", "step", "step_kind", "operator")
+_ABSENT = (False, "")
 
 
 @dataclass(frozen=True, order=True, slots=True)

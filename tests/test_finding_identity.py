@@ -106,6 +106,18 @@ def test_the_garbage_collector_is_on_after_a_run(tmp_path):
     assert gc.isenabled()
 
 
+def test_the_garbage_collector_stays_off_while_the_report_is_written(tmp_path, monkeypatch):
+    """The report's objects were all made during the run: scanning them while writing finds nothing."""
+    import sodcheck.cli
+
+    seen = []
+    write = sodcheck.cli.write_output
+    monkeypatch.setattr(sodcheck.cli, "write_output", lambda *args: seen.append(gc.isenabled()) or write(*args))
+    sheet = staff(tmp_path, [["王芳", "中心", "在编", "会计", "2020.01"]])
+    run_cli("check", "--staff", str(sheet), "--format", "json")
+    assert seen == [False] and gc.isenabled()
+
+
 def test_what_if_keeps_the_exports_warnings(tmp_path):
     folder = tmp_path / "perms"
     folder.mkdir()

@@ -41,7 +41,7 @@ def _spark_missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def spark():
+def spark(tmp_path_factory):
     """One local session for the module: two cores, few shuffle partitions, no web UI. sodcheck
     finds it active and uses it (and leaves it running) instead of starting its own."""
     missing = _spark_missing()
@@ -56,7 +56,8 @@ def spark():
                .config("spark.ui.showConsoleProgress", "false")
                # Small inputs: no adaptive re-planning or code generation per query (a third faster).
                .config("spark.sql.adaptive.enabled", "false").config("spark.sql.codegen.wholeStage", "false")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.warehouse.dir", tmp_path_factory.mktemp("warehouse").as_uri()).getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -230,3 +231,20 @@ def test_times_read_alike_on_both_engines(spark, tmp_path):
     assert skipped == {10, 11, 12, 13, 15}          # header on line 1: time i is on row i + 2
     off_hours = [v for v in report["violations"] if v["rule_id"] == "OPS-OFF-HOURS"]
     assert sorted(e["row"] for v in off_hours for e in v["evidence"]) == [7, 8, 9, 14]
+
+
+def test_a_session_of_its_own_leaves_nothing_in_the_working_directory(spark, tmp_path):
+    """Run as an officer runs it, in a process with no session to reuse: sodcheck starts a local
+    Spark of its own, checks the log, stops Spark, and leaves nothing where it was run but the
+    report."""
+    log = tmp_path / "ops.csv"
+    log.write_text("业务流水号,环节,操作员,操作时间\nYW1,受理,qt001,2024-03-05 09:00:00\n"
+                   "YW1,审核,qt001,2024-03-05 10:00:00\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run([sys.executable, "-m", "sodcheck", "check", "--ops", str(log), "--engine", "spark",
+                             "--threads", "1", "--lang", "en", "--format", "json", "-o", "report.json"],
+                            cwd=work, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "OPS-SAME-OPERATOR" in (work / "report.json").read_text(encoding="utf-8")
+    assert sorted(p.name for p in work.iterdir()) == ["report.json"]

@@ -45,7 +45,8 @@ def connect_url(tmp_path_factory):
         server = subprocess.Popen(
             [str(submit), "--class", SERVER_CLASS, "--master", "local[2]", "--conf", "spark.ui.enabled=false",
              "--conf", "spark.sql.shuffle.partitions=2", "--conf", f"spark.connect.grpc.binding.port={port}",
-             "spark-internal"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+             "spark-internal"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=log.parent)             # the server's spark-warehouse folder goes there, not into the checkout
     try:
         deadline = time.monotonic() + 180
         while b"Spark Connect server started" not in log.read_bytes():

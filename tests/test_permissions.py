@@ -23,8 +23,9 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from sodcheck import arrow
 from sodcheck.cli import cli
-from sodcheck.grants import _chain_steps, build_accounts, build_graph
+from sodcheck.grants import _chain_steps, _or_gathered, _stable_argsort, build_accounts, build_graph
 from sodcheck.loaders.permissions import load_permissions
 from sodcheck.model import Report, SodcheckError, Violation
 from sodcheck.pipeline import CheckRequest, run
@@ -671,6 +672,36 @@ def test_account_duties_are_the_union_over_reachable_roles(oracle_ruleset, graph
 
 
 
+@settings(max_examples=60, deadline=None)
+@given(columns=st.lists(st.lists(st.one_of(st.none(), st.text(st.characters(exclude_categories=("Cs",)), max_size=4)),
+                                 max_size=12), min_size=1, max_size=3))
+def test_codes_sorted_in_arrow_sort_as_python_sorts_them(columns):
+    """Account, role and permission codes are sorted by Arrow, not Python; the order (and so every
+    position and report order that follows from it) must be Python's: CJK, astral characters, case."""
+    arrays = [pa.array(values, pa.string()) for values in columns]
+    distinct = {value for values in columns for value in values if value is not None}
+    assert arrow.sorted_distinct(*arrays).to_pylist() == sorted(distinct)
+
+
+@settings(max_examples=60, deadline=None)
+@given(bound=st.sampled_from([1, 7, 1 << 16, (1 << 16) + 1, 1 << 40]), data=st.data())
+def test_stable_argsort_of_small_keys_is_numpys(bound, data):
+    values = np.array(data.draw(st.lists(st.integers(0, bound - 1), max_size=50)), dtype=np.int64)
+    assert np.array_equal(_stable_argsort(values, bound), np.argsort(values, kind="stable"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), width=st.integers(1, 20), rows=st.integers(0, 40), groups=st.integers(1, 6))
+def test_or_of_gathered_rows_by_words_equals_byte_by_byte(data, width, rows, groups):
+    bits = np.frombuffer(data.draw(st.binary(min_size=5 * width, max_size=5 * width)), dtype=np.uint8).reshape(5, width)
+    index = np.array(data.draw(st.lists(st.integers(0, 4), min_size=rows, max_size=rows)), dtype=np.int64)
+    group = np.array(data.draw(st.lists(st.integers(0, groups - 1), min_size=rows, max_size=rows)), dtype=np.int64)
+    expected = np.zeros((groups, width), dtype=np.uint8)
+    for row, g in zip(index, group):
+        expected[g] |= bits[row]
+    assert np.array_equal(_or_gathered(bits, index, group, groups), expected)
+
+
 # ----------------------------------------------------------------------------- property: bounded evidence
 
 PATH_RULES = "permission_duties:\n" + "".join(f"  - {{duty: {d}, codes: ['P_{d}_*']}}\n" for d in DUTIES)
@@ -806,6 +837,26 @@ def test_a_quoted_line_break_keeps_later_rows_on_their_lines(tmp_path):
     assert undefined.row == 3                     # links.csv: R9 is on line 3
     data = load_permissions([str(folder / "roles.csv")])
     assert data.role_permissions["row"].to_pylist() == [2, 5]
+
+
+def test_a_quoted_line_break_where_a_parsing_block_ends(tmp_path):
+    """pyarrow parses a large file in blocks (1 MiB) on every core. A quoted value whose line break
+    is the last one before a block's end must stay one value, and the rows after it on their lines."""
+    lines = ["role,permission,permission_name"]
+    size = len(lines[0]) + 1
+    while size < (1 << 20) - 200:
+        lines.append(f"R{len(lines):06d},P{len(lines):06d},功能{len(lines):06d}")
+        size += len(lines[-1].encode()) + 1
+    quoted = len(lines) + 1                                   # the line the quoted row starts on
+    lines.append(f'RQ,PQ,"{"支" * (((1 << 20) - 20 - size) // 3)}\n{"付" * 20}"')
+    lines += [f"S{k},Q{k},名{k}" for k in range(100)]
+    path = tmp_path / "roles.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = load_permissions([str(path)])
+    rows = dict(zip(data.role_permissions["permission"].to_pylist(), data.role_permissions["row"].to_pylist()))
+    assert len(rows) == quoted - 2 + 1 + 100
+    assert rows["PQ"] == quoted and rows["Q0"] == quoted + 2 and rows["Q99"] == quoted + 101
+    assert data.catalogue["PQ"].endswith("\n" + "付" * 20)
 
 
 def test_unless_keeps_look_only_functions_out_of_a_duty(tmp_path):

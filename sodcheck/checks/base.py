@@ -64,13 +64,17 @@ def duty_list(taxonomy: Taxonomy, duties: list[str], lang: str, evidence: list[E
     """The duties by name; with evidence, each by the posts as the sheet writes them and the duty
     in brackets where they differ (缴费核定（费率核定）), so the officer reads their own words."""
     sep = "、" if lang == "zh" else ", "
-    return sep.join(_as_written(taxonomy, d, lang, evidence or []) for d in duties)
+    # Only sheet rows name posts (grant paths name permissions): picked out once, not per duty.
+    rows = [e for e in evidence or () if e.post and e.permission is None]
+    return sep.join(_as_written(taxonomy, d, lang, rows) for d in duties)
 
 
-def _as_written(taxonomy: Taxonomy, duty: str, lang: str, evidence: list[Evidence]) -> str:
+def _as_written(taxonomy: Taxonomy, duty: str, lang: str, rows: list[Evidence]) -> str:
     label = taxonomy.label(duty, lang)
+    if not rows:
+        return label
     below = taxonomy.below(duty)
-    posts = list(dict.fromkeys(e.post for e in evidence if e.post and e.permission is None and e.duty in below))
+    posts = list(dict.fromkeys(e.post for e in rows if e.post and e.duty in below))
     if not posts or posts == [label]:
         return label
     written = "、".join(posts) if lang == "zh" else ", ".join(posts)

@@ -37,8 +37,9 @@ def violation_doc(v: Violation, lang: str, show_ids: bool, title: str | None = N
     }
     if v.subject.system is not None:
         subject["system"] = v.subject.system
-    if len(v.units) > 1:
-        doc["units"] = list(v.units)
+    units = v.units
+    if len(units) > 1:
+        doc["units"] = list(units)
     if title is not None:
         doc["title"] = title
     if remedy is not None:
