@@ -341,3 +341,18 @@ def test_families_shape_maps_every_permission_to_one_duty(tmp_path):
     assert ref == oracle(tmp_path, tmp_path / "rules.yaml") and ref
     generate_families.generate("small", 2, tmp_path / "again")
     assert (tmp_path / "account_roles.csv").read_bytes() == (tmp_path / "again" / "account_roles.csv").read_bytes()
+
+
+def test_phases_of_a_run_add_up_to_its_wall_time(small, capsys):
+    import phases
+
+    assert phases.main([str(small), "--repeat", "1"]) == 0
+    rows = {line.split(" | ")[0].lstrip("| "): float(line.split(" | ")[1].rstrip(" |"))
+            for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "---" not in line
+            and not line.startswith("| phase")}
+    total = rows.pop("total, from outside")
+    assert [name for name, _, _ in phases.PHASES] == list(rows)
+    assert all(seconds >= 0 for seconds in rows.values())
+    # Between the phases only click's parsing of the command line is left out; the table rounds
+    # each figure to 0.01 s.
+    assert total - 0.2 < sum(rows.values()) <= total + 0.005 * len(rows)

@@ -302,9 +302,9 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
         spark = SparkOptions(request.spark_remote, request.spark_master) if request.engine == "spark" else None
         ops = load_ops(request.ops, ruleset.ops, request.memory_limit, request.threads, spark, request.ops_tables)
     try:
+        inputs = build_inputs(request, ruleset, progress, staffing, perms, roles, ops)
         progress("checking")
-        report = evaluate(ruleset, build_inputs(request, ruleset, progress, staffing, perms, roles, ops),
-                          request.as_of)
+        report = evaluate(ruleset, inputs, request.as_of)
         if with_ops is not None and ops is not None:
             with_ops(ops, report)
         if perms is not None and (request.grants or request.revokes):
