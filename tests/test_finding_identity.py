@@ -118,6 +118,21 @@ def test_the_garbage_collector_stays_off_while_the_report_is_written(tmp_path, m
     assert seen == [False] and gc.isenabled()
 
 
+def test_only_a_process_that_ends_with_the_command_freezes_what_its_run_made(tmp_path, monkeypatch):
+    """The console process freezes the run's objects before the collector is back on (its first
+    pass would scan them all for nothing); a caller's own process keeps them collectable."""
+    from sodcheck.cli import main
+
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.isenabled()))
+    sheet = staff(tmp_path, [["王芳", "中心", "在编", "会计", "2020.01"]])
+    run_cli("check", "--staff", str(sheet), "--format", "json")
+    assert frozen == []
+    with pytest.raises(SystemExit):
+        main(["check", "--staff", str(sheet), "--format", "json", "-o", str(tmp_path / "report.json")])
+    assert frozen == [False] and gc.isenabled()
+
+
 def test_what_if_keeps_the_exports_warnings(tmp_path):
     folder = tmp_path / "perms"
     folder.mkdir()
