@@ -10,7 +10,6 @@ per role.
 from __future__ import annotations
 
 import bisect
-import heapq
 import re
 from collections import deque
 from collections.abc import Sequence
@@ -255,6 +254,7 @@ class GrantGraph:
         self._leading_lists: dict[str, list[bool]] = {}
         self._reaches: dict[int, tuple[list[tuple[tuple[int, ...], int]], bool]] = {}
         self._granted_cache: dict[tuple[int, str, bool], list[tuple[int, int, int]]] = {}
+        self._descriptions: dict[tuple[int, str, bool], tuple[str, str, str, str | None]] = {}
 
     def match(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str | None]:
         """(duty, glob) that classified a permission under a rule duty, for evidence."""
@@ -509,15 +509,17 @@ class GrantGraph:
         starts with that role, so the first MAX_PATHS of all are among the first MAX_PATHS of each
         role (precomputed per role) and of the direct grants: the cost is that of what is shown,
         not of how many paths there are."""
-        wanted = self._perms_for(duty, exact)
-        first_row: dict[int, tuple[int, int]] = {}
-        for perm, file, row in direct:
-            if wanted[perm] and (perm not in first_row or (file, row) < first_row[perm]):
-                first_row[perm] = (file, row)
-        count = len(first_row)
-        candidates: list[tuple[tuple[str, ...], int, int, int]] = [
-            ((f"permission:{self.permissions[perm]}",), perm, *first_row[perm])
-            for perm in heapq.nsmallest(MAX_PATHS, first_row)]
+        candidates: list[tuple[tuple[str, ...], int, int, int]] = []
+        count = 0
+        if direct:
+            wanted = self._perms_for(duty, exact)
+            first_row: dict[int, tuple[int, int]] = {}
+            for perm, file, row in direct:
+                if wanted[perm] and (perm not in first_row or (file, row) < first_row[perm]):
+                    first_row[perm] = (file, row)
+            count = len(first_row)
+            candidates = [((f"permission:{self.permissions[perm]}",), perm, *first_row[perm])
+                          for perm in sorted(first_row)[:MAX_PATHS]]
         leading = self._leading_list(duty)
         held: dict[int, tuple[int, int]] = {}
         for role, file, row in starts:
@@ -526,32 +528,52 @@ class GrantGraph:
         # Each role's paths come sorted, so the first MAX_PATHS of all come from the MAX_PATHS roles
         # whose first paths come first: only their paths are candidates.
         firsts = []
+        known = self._paths
         for role, (file, row) in held.items():
-            paths = self._paths.get((role, duty, exact)) or self.role_paths(role, duty, exact)
+            paths = known.get((role, duty, exact)) or self.role_paths(role, duty, exact)
             count += paths.total
             if paths.shown:
                 steps, _, f2, r2 = paths.shown[0]
                 firsts.append(((len(steps), steps, *((file, row) if head else (f2, r2))), paths, file, row))
         if len(firsts) > MAX_PATHS:
-            firsts = heapq.nsmallest(MAX_PATHS, firsts, key=lambda first: first[0])
+            firsts = sorted(firsts, key=_first)[:MAX_PATHS]
         for _, paths, file, row in firsts:
             candidates += [(steps, perm, file, row) if head else (steps, perm, f2, r2)
                            for steps, perm, f2, r2 in paths.shown]
-        candidates.sort(key=lambda p: (len(p[0]), p[0], p[2], p[3]))
+        candidates.sort(key=_shown_first)
         shown = candidates[:MAX_PATHS]
         rest = count - len(shown)
         evidence = []
-        files, catalogue, codes, last = self.data.files, self.data.catalogue, self.permissions, len(shown) - 1
+        files, last = self.data.files, len(shown) - 1
         for i, (steps, perm, file, row) in enumerate(shown):
-            code = codes[perm]
-            held_duty, how = self.match(perm, duty, exact)
+            code, post, held_duty, how = self._described(perm, duty, exact)
             real = file is not None and file >= 0
-            # post falls back to the code: evidence is sorted, and None beside a name cannot be.
             evidence.append(Evidence(
                 file=files[file] if real else WHAT_IF_FILE, row=row if real else None,
-                post=catalogue.get(code) or code, duty=held_duty, pattern=how, permission=code,
+                post=post, duty=held_duty, pattern=how, permission=code,
                 path=head + steps, more_paths=rest if i == last else 0))
         return evidence
+
+    def _described(self, perm: int, duty: str, exact: bool) -> tuple[str, str, str, str | None]:
+        """(code, post, duty, glob) of a permission as evidence of a rule duty shows it; kept, as
+        every account holding the permission shows it alike. The post falls back to the code:
+        evidence is sorted, and None beside a name cannot be."""
+        key = (perm, duty, exact)
+        found = self._descriptions.get(key)
+        if found is None:
+            code = self.permissions[perm]
+            found = self._descriptions[key] = (code, self.data.catalogue.get(code) or code,
+                                               *self.match(perm, duty, exact))
+        return found
+
+
+def _first(first: tuple) -> tuple:
+    return first[0]
+
+
+def _shown_first(path: tuple[tuple[str, ...], int, int, int]) -> tuple:
+    """Paths are shown shortest first, then by their steps, then by where they are written."""
+    return (len(path[0]), path[0], path[2], path[3])
 
 
 def _chain_steps(chain: Sequence[int | str], roles: list[str]) -> tuple[str, ...]:
