@@ -130,29 +130,30 @@ def _stable_argsort(values: np.ndarray, bound: int) -> np.ndarray:
     return np.argsort(values.astype(np.uint16) if bound <= 1 << 16 else values, kind="stable")
 
 
+# Rows gathered at a time by _or_gathered: a few megabytes, which the allocator hands back and
+# reuses, where one array of every row would be fresh memory (page faults cost as much as the work).
+GATHER_ROWS = 1 << 16
+
+
 def _or_gathered(bits: np.ndarray, index: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
-    """_or_groups of bits[index] (a million account-role rows), done on 64-bit words: a packed row
-    is a few bytes, and numpy gathers and ORs a word in the time it takes for a byte."""
+    """Per group, the OR of the rows bits[index[i]] of every i in it (index and group aligned: a
+    million account-role rows). Done on 64-bit words (a packed row is a few bytes, and numpy
+    gathers and ORs a word in the time it takes for a byte), a block of rows at a time."""
     width = bits.shape[1]
     words = np.zeros((len(bits), -(-width // 8) * 8), dtype=np.uint8)
     words[:, :width] = bits
-    gathered = np.take(words.view(np.uint64), index, axis=0)   # take: a fancy index copies row by row
-    return np.ascontiguousarray(_or_groups(gathered, group, groups).view(np.uint8)[:, :width])
-
-
-def _or_groups(bits: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
-    """OR rows of bits that share a group id (bits and group aligned)."""
-    out = np.zeros((groups, bits.shape[1]), dtype=bits.dtype)
-    if len(group) == 0:
-        return out
-    if np.all(group[1:] >= group[:-1]):
-        sorted_group, sorted_bits = group, bits    # exports usually come sorted by account already
-    else:
-        order = np.argsort(group, kind="stable")
-        sorted_group, sorted_bits = group[order], bits[order]
-    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-    out[sorted_group[starts]] = np.bitwise_or.reduceat(sorted_bits, starts, axis=0)
-    return out
+    words64 = words.view(np.uint64)
+    out = np.zeros((groups, words64.shape[1]), dtype=np.uint64)
+    if len(group) and not np.all(group[1:] >= group[:-1]):
+        order = np.argsort(group, kind="stable")    # exports usually come sorted by account already
+        index, group = index[order], group[order]
+    for start in range(0, len(group), GATHER_ROWS):
+        block = group[start:start + GATHER_ROWS]
+        firsts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+        # take: a fancy index copies row by row. A group cut by the block's end is ORed twice.
+        reduced = np.bitwise_or.reduceat(np.take(words64, index[start:start + GATHER_ROWS], axis=0), firsts, axis=0)
+        out[block[firsts]] |= reduced
+    return np.ascontiguousarray(out.view(np.uint8)[:, :width])
 
 
 class Includes:
@@ -304,7 +305,7 @@ class GrantGraph:
     def _direct_closure(self) -> np.ndarray:
         """Per role, the packed duties as mapped (not expanded upwards) of every permission it gives
         through its includes: the same linear closure as role_closure, on the unexpanded bits."""
-        own = _or_groups(_pack(self.perm_direct)[self.role_perm_rows.values], self._role_of_row, len(self.roles))
+        own = _or_gathered(_pack(self.perm_direct), self.role_perm_rows.values, self._role_of_row, len(self.roles))
         return _closure(self.includes, own)[0]
 
     def direct_duties(self, starts: list[tuple[int, int, int]],
@@ -811,7 +812,7 @@ def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
     d_acc = arrow.positions(direct["account"], codes)
     d_perm = arrow.positions(direct["permission"], graph.permissions)
     if len(d_perm):
-        bits |= _or_groups(graph.perm_bits[d_perm], d_acc, len(codes))
+        bits |= _or_gathered(graph.perm_bits, d_perm, d_acc, len(codes))
 
     # Account details aligned with codes: where each code's row is in the account table, if any.
     where = np.full(len(codes), -1, dtype=np.int64)

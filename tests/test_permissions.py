@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sodcheck import arrow
+from sodcheck import arrow, grants
 from sodcheck.cli import cli
 from sodcheck.grants import _chain_steps, _or_gathered, _stable_argsort, build_accounts, build_graph
 from sodcheck.loaders.permissions import load_permissions
@@ -700,6 +700,15 @@ def test_or_of_gathered_rows_by_words_equals_byte_by_byte(data, width, rows, gro
     for row, g in zip(index, group):
         expected[g] |= bits[row]
     assert np.array_equal(_or_gathered(bits, index, group, groups), expected)
+    # In blocks of three rows: groups cut by a block's end, in order or not.
+    blocks = grants.GATHER_ROWS
+    grants.GATHER_ROWS = 3
+    try:
+        order = np.argsort(group, kind="stable")
+        assert np.array_equal(_or_gathered(bits, index, group, groups), expected)
+        assert np.array_equal(_or_gathered(bits, index[order], group[order], groups), expected)
+    finally:
+        grants.GATHER_ROWS = blocks
 
 
 # ----------------------------------------------------------------------------- property: bounded evidence
