@@ -253,10 +253,10 @@ def read_permissions(*paths: PathLike, rules: Rules | PathLike | Sequence[PathLi
     catalogue = []
     for index, code in enumerate(graph.permissions):
         entries = [graph.taxonomy.permission_patterns[j] for j in graph.perm_entries[index].nonzero()[0]]
-        matched = [graph.match(index, e.duty, exact=True) for e in entries]
+        matched = [graph.describe(index, e.duty, exact=True) for e in entries]
         catalogue.append({"permission": code, "permission_name": data.catalogue.get(code),
                           "duties": [e.duty for e in entries],
-                          "patterns": [(how or "").split(" ", 1)[-1] for _, how in matched]})
+                          "patterns": [(how or "").split(" ", 1)[-1] for *_, how in matched]})
     role_names = pd.DataFrame(sorted(data.role_names.items()), columns=["role", "role_name"])
 
     def named(frame: pd.DataFrame) -> pd.DataFrame:

@@ -248,7 +248,6 @@ class GrantGraph:
         self._masks: dict[tuple[str, bool], np.ndarray] = {}
         self._paths: dict[tuple[int, str, bool], RolePaths] = {}
         self._leading: dict[str, np.ndarray] = {}
-        self._matches: dict[tuple[int, str, bool], tuple] = {}
         self._route_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._granting_cache: dict[tuple[str, bool], list[bool]] = {}
         self._count_cache: dict[tuple[str, bool], list[int]] = {}
@@ -256,23 +255,6 @@ class GrantGraph:
         self._reaches: dict[int, tuple[list[tuple[tuple[int, ...], int]], bool]] = {}
         self._granted_cache: dict[tuple[int, str, bool], list[tuple[int, int, int]]] = {}
         self._descriptions: dict[tuple[int, str, bool], tuple[str, str, str, str | None]] = {}
-
-    def match(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str | None]:
-        """(duty, glob) that classified a permission under a rule duty, for evidence."""
-        key = (perm, duty, exact)
-        if key not in self._matches:
-            below = {duty} if exact else self.taxonomy.below(duty)
-            code = self.permissions[perm]
-            name = compact(self.data.catalogue.get(code, ""))
-            self._matches[key] = (duty, None)
-            for j in np.flatnonzero(self.perm_entries[perm]):
-                entry = self.taxonomy.permission_patterns[j]
-                if entry.duty in below:
-                    glob = entry.matches_code(code)
-                    how = f"code {glob}" if glob else f"name {entry.matches_name(name)}"
-                    self._matches[key] = (entry.duty, how)
-                    break
-        return self._matches[key]
 
     def roles_leading_to(self, duty: str) -> np.ndarray:
         """Per role: whether it carries the duty (or one below it), through its includes."""
@@ -547,7 +529,7 @@ class GrantGraph:
         evidence = []
         files, last = self.data.files, len(shown) - 1
         for i, (steps, perm, file, row) in enumerate(shown):
-            code, post, held_duty, how = self._described(perm, duty, exact)
+            code, post, held_duty, how = self.describe(perm, duty, exact)
             real = file is not None and file >= 0
             evidence.append(Evidence(
                 file=files[file] if real else WHAT_IF_FILE, row=row if real else None,
@@ -555,16 +537,26 @@ class GrantGraph:
                 path=head + steps, more_paths=rest if i == last else 0))
         return evidence
 
-    def _described(self, perm: int, duty: str, exact: bool) -> tuple[str, str, str, str | None]:
-        """(code, post, duty, glob) of a permission as evidence of a rule duty shows it; kept, as
-        every account holding the permission shows it alike. The post falls back to the code:
-        evidence is sorted, and None beside a name cannot be."""
+    def describe(self, perm: int, duty: str, exact: bool = False) -> tuple[str, str, str, str | None]:
+        """(code, post, duty, glob) of a permission as evidence of a rule duty shows it: the duty
+        and glob of the entry that classified it under the rule duty. Kept, as every account
+        holding the permission shows it alike. The post falls back to the code: evidence is
+        sorted, and None beside a name cannot be."""
         key = (perm, duty, exact)
         found = self._descriptions.get(key)
         if found is None:
             code = self.permissions[perm]
-            found = self._descriptions[key] = (code, self.data.catalogue.get(code) or code,
-                                               *self.match(perm, duty, exact))
+            post = self.data.catalogue.get(code) or code
+            found = (code, post, duty, None)
+            below = {duty} if exact else self.taxonomy.below(duty)
+            name = compact(self.data.catalogue.get(code, ""))
+            for j in np.flatnonzero(self.perm_entries[perm]):
+                entry = self.taxonomy.permission_patterns[j]
+                if entry.duty in below:
+                    glob = entry.matches_code(code)
+                    found = (code, post, entry.duty, f"code {glob}" if glob else f"name {entry.matches_name(name)}")
+                    break
+            self._descriptions[key] = found
         return found
 
 
@@ -809,7 +801,7 @@ def build_accounts(graph: GrantGraph, warnings: list[DataWarning]) -> Accounts:
     ar_role = graph.account_role_index if graph.account_role_index is not None else \
         arrow.positions(ar["role"], graph.roles)
     bits = _or_gathered(graph.role_closure, ar_role, ar_acc, len(codes))
-    d_acc = arrow.positions(direct["account"], codes)
+    d_acc = arrow.positions(direct["account"], code_array)
     d_perm = arrow.positions(direct["permission"], graph.permissions)
     if len(d_perm):
         bits |= _or_gathered(graph.perm_bits, d_perm, d_acc, len(codes))

@@ -65,16 +65,17 @@ def duty_list(taxonomy: Taxonomy, duties: list[str], lang: str, evidence: list[E
     in brackets where they differ (缴费核定（费率核定）), so the officer reads their own words."""
     sep = "、" if lang == "zh" else ", "
     # Only sheet rows name posts (grant paths name permissions): picked out once, not per duty.
-    rows = [e for e in evidence or () if e.post and e.permission is None]
+    rows = [(e.post, e.duty) for e in evidence or () if e.post and e.permission is None]
     return sep.join(_as_written(taxonomy, d, lang, rows) for d in duties)
 
 
-def _as_written(taxonomy: Taxonomy, duty: str, lang: str, rows: list[Evidence]) -> str:
+def _as_written(taxonomy: Taxonomy, duty: str, lang: str, rows: list[tuple[str, str | None]]) -> str:
+    """rows: (post, duty) of the sheet rows behind the finding."""
     label = taxonomy.label(duty, lang)
     if not rows:
         return label
     below = taxonomy.below(duty)
-    posts = list(dict.fromkeys(e.post for e in rows if e.post and e.duty in below))
+    posts = list(dict.fromkeys(post for post, held in rows if held in below))
     if not posts or posts == [label]:
         return label
     written = "、".join(posts) if lang == "zh" else ", ".join(posts)
