@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from peak import measure  # noqa: E402
+from peak import compile_sodcheck, measure  # noqa: E402
 
 RULES = ("OPS-REVIEW-LEVELS", "OPS-SAME-OPERATOR", "OPS-PAY-UNCHECKED", "OPS-MODIFY-UNAPPROVED",
          "OPS-FRONT-BACK", "OPS-OFF-HOURS")
@@ -53,6 +53,7 @@ def main() -> int:
     parser.add_argument("--memory-limit", default="1GB")
     parser.add_argument("--sodcheck", default=f"{sys.executable} -m sodcheck")
     args = parser.parse_args()
+    compile_sodcheck()
     out = HERE / "out"
     out.mkdir(exist_ok=True)
     results = []

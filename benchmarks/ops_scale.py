@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from peak import measure  # noqa: E402
+from peak import compile_sodcheck, measure  # noqa: E402
 
 
 def _tree_rss_mb(root: int) -> float:
@@ -64,6 +64,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    compile_sodcheck()
     out = HERE / "out"
     out.mkdir(exist_ok=True)
     ok = True

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peak import compile_sodcheck
+
 # Runs inside the measured process: argv is [marks file, sodcheck arguments...]. Only names are
 # replaced (the pipeline's run and the report writer), so the command runs as a user runs it.
 DRIVER = """
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="rounds; the median of each phase is shown")
     parser.add_argument("--python", default=sys.executable, help="the interpreter sodcheck is installed in")
     args = parser.parse_args(argv)
+    compile_sodcheck(args.python)
     runs: dict[str, list[dict[str, float]]] = {d.name: [] for d in args.datasets}
     for _ in range(args.repeat):
         for dataset in args.datasets:

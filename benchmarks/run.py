@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE))
 import compare  # noqa: E402
 import generate  # noqa: E402
 import generate_families  # noqa: E402
-from peak import launched, read_figures  # noqa: E402
+from peak import compile_sodcheck, launched, read_figures  # noqa: E402
 
 DATA_TABLES = ["accounts", "account_roles", "role_permissions", "role_includes", "permissions"]
 
@@ -330,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = [(a.data / dataset_name(a.shape, a.scale, a.seed, f), f) for f in sorted(fracs)]
 
     sod = None if a.skip_sodcheck else sodcheck_cmd(a.sodcheck)
+    if sod:
+        compile_sodcheck()
     results = []
     overall_ok = True
     for d, frac in plan:

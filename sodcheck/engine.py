@@ -5,16 +5,19 @@ from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .checks import KINDS
 from .checks.base import Context, Findings
 from .holders import AccountTable, HolderTable, PeopleTable, RoleConfigTable, held_from_duty_maps
 from .loaders.staffing import StaffingData
 from .model import DataWarning, Evidence, Report, Subject, Text, sorted_violations, sorted_warnings
-from .ops.frame import OpsLog
 from .ruleset import Ruleset
 from .taxonomy import Taxonomy
 from .text import compact
+
+if TYPE_CHECKING:      # operation logs' modules load only for a run that reads them
+    from .ops.frame import OpsLog
 
 
 @dataclass

@@ -157,9 +157,15 @@ class Evidence:
             doc["serial"] = self.serial
         if self.note:
             doc["note"] = self.note
-        for key in ("biz_id", "step", "operator", "time"):
-            if getattr(self, key) is not None:
-                doc[key] = getattr(self, key)
+        # Spelt out, not a loop over names: a province's report writes tens of thousands of these.
+        if self.biz_id is not None:
+            doc["biz_id"] = self.biz_id
+        if self.step is not None:
+            doc["step"] = self.step
+        if self.operator is not None:
+            doc["operator"] = self.operator
+        if self.time is not None:
+            doc["time"] = self.time
         if self.step_kind is not None:
             doc["kind"] = self.step_kind
         if self.more_rows:

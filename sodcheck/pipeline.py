@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -32,11 +33,12 @@ from .loaders.permissions import PermissionData, load_permissions
 from .loaders.roles import RoleConfig, load_roles, role_config_table
 from .loaders.staffing import StaffingData, load_staffing
 from .model import Report, SodcheckError, Text, Violation, sorted_violations
-from .ops.frame import OpsLog, load_ops
 from .ops.people import identify_by_accounts, identify_by_names
-from .ops.spark import SparkOptions
 from .ruleset import Ruleset, load_ruleset
 from .waivers import apply_waivers, load_waivers
+
+if TYPE_CHECKING:
+    from .ops.frame import OpsLog
 
 Progress = Callable[[str], None]
 
@@ -299,6 +301,9 @@ def run(request: CheckRequest, ruleset: Ruleset | None = None, progress: Progres
     if request.ops or request.ops_tables:
         progress("operation log")
         allow_pandas()      # ibis converts results through pandas' modules
+        # The log's modules (pyarrow.parquet, ibis) load only for a run that reads one.
+        from .ops.frame import load_ops
+        from .ops.spark import SparkOptions
         spark = SparkOptions(request.spark_remote, request.spark_master) if request.engine == "spark" else None
         ops = load_ops(request.ops, ruleset.ops, request.memory_limit, request.threads, spark, request.ops_tables)
     try:

@@ -25,7 +25,7 @@ DUTY_ID = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Label(Strict):

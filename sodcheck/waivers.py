@@ -23,7 +23,7 @@ EXPIRING_DAYS = 30
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
-                              coerce_numbers_to_str=True)
+                              coerce_numbers_to_str=True, defer_build=True)
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]

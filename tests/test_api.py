@@ -314,14 +314,18 @@ def test_the_command_line_does_not_import_pandas(code):
     assert out.stdout.strip().splitlines()[-1] == "False False"
 
 
-def test_a_check_without_ops_does_not_import_pandas(tmp_path):
+def test_a_check_without_operation_logs_loads_neither_pandas_nor_the_log_modules(tmp_path):
     write_xlsx(tmp_path / "a.xlsx", {"人员分工": [HEADER, ["张三", "甲中心", "在编", "会计", "2022-01-01"]]})
-    probe = ("import sys, sodcheck.cli\nsys.argv = " + repr(["sodcheck", "check", "--staff", str(tmp_path / "a.xlsx"),
-                                                            "--format", "json", "-o", str(tmp_path / "o.json")])
+    (tmp_path / "perms.csv").write_text("account,role,permission\nzhangsan,R1,P1\n", encoding="utf-8")
+    argv = ["sodcheck", "check", "--staff", str(tmp_path / "a.xlsx"), "--perms", str(tmp_path / "perms.csv"),
+            "--format", "json", "-o", str(tmp_path / "o.json")]
+    probe = ("import json, sys, sodcheck.cli\nsys.argv = " + repr(argv)
              + "\ntry:\n    sodcheck.cli.main()\nexcept SystemExit:\n    pass\n"
-             "print('pandas' in sys.modules)")
+             "print(json.dumps(sorted(m for m in ('pandas', 'sodcheck.ops.frame', 'sodcheck.loaders.ops', "
+             "'pyarrow.parquet') if m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))["summary"]["inputs"]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
 def test_the_api_type_checks():

@@ -4,14 +4,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import model_validator
 
 from ..holders import AccountTable, HolderTable, PeopleTable, RoleConfigTable
 from ..model import DataWarning, Evidence, Subject, Text, Violation
-from ..ops.frame import OpsLog
 from ..ruleset import RuleBase
 from ..taxonomy import Taxonomy
+
+if TYPE_CHECKING:      # operation logs' modules load only for a run that reads them
+    from ..ops.frame import OpsLog
 
 
 @dataclass

@@ -37,7 +37,7 @@ GRAPH_WARNINGS_AS_FINDINGS = {"ROLE-CYCLE", "ROLE-UNDEFINED"}
 class _Strict(BaseModel):
     # Role and permission codes are often numeric (1001:); they are codes, not numbers.
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True,
-                              str_strip_whitespace=True)
+                              str_strip_whitespace=True, defer_build=True)
 
 
 Code = Annotated[str, Field(min_length=1)]

@@ -9,12 +9,14 @@ engine's budget and the findings are never both in memory at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import Evidence, Subject, Text, Violation
 from ..ruleset import RuleBase
 from .config import KIND_LABELS
-from .frame import OpsLog
+
+if TYPE_CHECKING:      # the log's modules load only for a run that reads one
+    from .frame import OpsLog
 
 EVIDENCE_ROWS = 5
 STEP_COLUMNS = ("biz_id", "step", "kind", "operator", "time", "file", "row")

@@ -7,14 +7,20 @@ staffing input is that person.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..grants import Accounts
 from ..loaders.staffing import StaffingData
 from ..text import compact
-from .frame import OperatorInfo, OpsLog
+
+if TYPE_CHECKING:      # the log's modules load only for a run that reads one
+    from .frame import OpsLog
 
 
 def identify_by_accounts(log: OpsLog, accounts: Accounts, linked: dict[int, str],
                          staffing: StaffingData | None) -> None:
+    from .frame import OperatorInfo
+
     people = {p.key: p for p in staffing.people} if staffing is not None else {}
     columns = accounts.columns
     for acc, code in enumerate(accounts.codes):
