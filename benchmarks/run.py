@@ -115,13 +115,19 @@ def measure(cmd: list[str], log_prefix: Path, timeout: float | None, cwd: Path =
 
 def measure_interleaved(commands: dict[str, tuple[list[str], Path, tuple[int, ...]]], timeout, repeat
                         ) -> dict[str, Measurement]:
-    """Each command once per round, round after round (A B C A B C ...), so that a slow spell of a
-    shared machine falls on every step alike; then each step's median run (its peak the highest).
+    """Each command once per round, round after round, so that a slow spell of a shared machine
+    falls on every step alike; then each step's median run (its peak the highest). Every other
+    round runs in reverse (A B C, C B A, A B C ...): a command can be slowed by the one before it
+    (sodcheck started right after DuckDB's run pays 0.1-0.2 s more in page faults than after its
+    own), and so each follows each of its neighbours as often.
     commands: name -> (command, log prefix, exit statuses that count as success)."""
     runs: dict[str, list[Measurement]] = {name: [] for name in commands}
     failed: dict[str, Measurement] = {}
     for i in range(repeat):
-        for name, (cmd, log_prefix, ok_codes) in commands.items():
+        order = list(commands.items())
+        if i % 2:
+            order.reverse()
+        for name, (cmd, log_prefix, ok_codes) in order:
             if name in failed:
                 continue
             m = measure(cmd, Path(f"{log_prefix}" + (f".{i}" if repeat > 1 else "")), timeout)

@@ -356,3 +356,16 @@ def test_phases_of_a_run_add_up_to_its_wall_time(small, capsys):
     # Between the phases only click's parsing of the command line is left out; the table rounds
     # each figure to 0.01 s.
     assert total - 0.2 < sum(rows.values()) <= total + 0.005 * len(rows)
+
+
+def test_interleaved_rounds_alternate_their_order(tmp_path):
+    """Each command follows each of its neighbours as often: a command slowed by the one before
+    it is not always the one slowed."""
+    import run
+
+    ran = tmp_path / "ran.txt"
+    note = "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + ' ')"
+    commands = {name: ([sys.executable, "-c", note, str(ran), name], tmp_path / name, (0,)) for name in "ABC"}
+    measured = run.measure_interleaved(commands, timeout=60, repeat=4)
+    assert ran.read_text().split() == list("ABCCBAABCCBA")
+    assert all(len(measured[name]["walls"]) == 4 for name in "ABC")
