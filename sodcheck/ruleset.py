@@ -13,10 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 
 from .model import RuleInfo, SodcheckError, Text
 from .ops.config import OpsCalendar, OpsClass, OpsConfig, OpsSample, OpsStep
+from .schema import STRICT
 from .taxonomy import Duty, PermissionPattern, PostPattern, Taxonomy, glob_problem
 from .text import valid_regexes
 from .yamlsource import LocatedYaml, load_yaml
@@ -25,7 +26,7 @@ DUTY_ID = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = STRICT
 
 
 class Label(Strict):

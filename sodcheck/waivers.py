@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .model import DataWarning, Report, SodcheckError, Text, Violation, sorted_violations, sorted_warnings
 from .ruleset import Ruleset
+from .schema import STRICT
 from .taxonomy import glob_match
 from .text import compact
 from .yamlsource import LocatedYaml, load_yaml
@@ -22,8 +23,7 @@ EXPIRING_DAYS = 30
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
-                              coerce_numbers_to_str=True, defer_build=True)
+    model_config = ConfigDict(**STRICT, str_strip_whitespace=True, coerce_numbers_to_str=True)
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]

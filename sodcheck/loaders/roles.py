@@ -22,6 +22,7 @@ from .. import arrow
 from ..grants import build_graph, cycle_order, role_table
 from ..holders import RoleConfigTable
 from ..model import DataWarning, Evidence, SodcheckError, Subject, Text
+from ..schema import STRICT
 from ..taxonomy import Taxonomy
 from ..yamlsource import parse_yaml, read_text
 from .permissions import PermissionData
@@ -36,8 +37,7 @@ GRAPH_WARNINGS_AS_FINDINGS = {"ROLE-CYCLE", "ROLE-UNDEFINED"}
 
 class _Strict(BaseModel):
     # Role and permission codes are often numeric (1001:); they are codes, not numbers.
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True,
-                              str_strip_whitespace=True, defer_build=True)
+    model_config = ConfigDict(**STRICT, coerce_numbers_to_str=True, str_strip_whitespace=True)
 
 
 Code = Annotated[str, Field(min_length=1)]

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from ..schema import STRICT
 from ..text import valid_regexes
 
 StepKind = Literal["accept", "review", "recheck", "approve", "pay", "modify_approve", "modify", "complete",
@@ -33,7 +34,7 @@ KIND_LABELS = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = STRICT
 
 
 class OpsStep(_Strict):
